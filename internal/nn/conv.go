@@ -1,0 +1,249 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ConvOptions configures Conv2d.
+type ConvOptions struct {
+	// Stride is the step of the kernel in both directions; 0 means 1.
+	Stride int
+	// Pad is the number of zero rows and columns on every side.
+	Pad int
+	// NoFilterGrad leaves out the filter's gradient: the filter is then
+	// not differentiable in this graph. Use it where only the gradient of
+	// the input is wanted, as in the generator step through the
+	// discriminator, to save one of the three matrix products.
+	NoFilterGrad bool
+	// NoInputGrad leaves out the input's gradient, for a first layer whose
+	// input is data.
+	NoInputGrad bool
+}
+
+// Conv2d returns the 2-D convolution (cross-correlation, as in gorgonia
+// and PyTorch) of x (batch, in channels, height, width) with filter
+// (out channels, in channels, kernel height, kernel width), with no bias.
+func Conv2d(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) {
+	xs, fs := x.Shape(), filter.Shape()
+	if len(xs) != 4 || len(fs) != 4 {
+		return nil, fmt.Errorf("conv2d: input %v and filter %v must have 4 dimensions", xs, fs)
+	}
+	if xs[1] != fs[1] {
+		return nil, fmt.Errorf("conv2d: input has %d channels, filter wants %d", xs[1], fs[1])
+	}
+	stride := max(1, opts.Stride)
+	if opts.Pad < 0 {
+		return nil, errors.New("conv2d: negative padding")
+	}
+	win := newWindow(xs[1], xs[2], xs[3], fs[2], fs[3], stride, opts.Pad)
+	if win.oh < 1 || win.ow < 1 {
+		return nil, fmt.Errorf("conv2d: kernel %v does not fit input %v", fs, xs)
+	}
+	c := conv{win: win, n: xs[0], cout: fs[0], noFilter: opts.NoFilterGrad,
+		noInput: opts.NoInputGrad}
+	y, err := gorgonia.ApplyOp(&convOp{conv: c}, x, filter)
+	if err != nil {
+		return nil, fmt.Errorf("conv2d: %w", err)
+	}
+	return y, nil
+}
+
+// conv is the geometry of a convolution, shared by its three operations.
+type conv struct {
+	win      window
+	n, cout  int
+	noFilter bool
+	noInput  bool
+}
+
+func (c conv) xShape() tensor.Shape { return tensor.Shape{c.n, c.win.c, c.win.h, c.win.w} }
+func (c conv) yShape() tensor.Shape { return tensor.Shape{c.n, c.cout, c.win.oh, c.win.ow} }
+func (c conv) fShape() tensor.Shape {
+	return tensor.Shape{c.cout, c.win.c, c.win.kh, c.win.kw}
+}
+
+func (c conv) String() string {
+	return fmt.Sprintf("%v*%v/s%d,p%d", c.xShape(), c.fShape(), c.win.stride, c.win.padY)
+}
+
+// convOp computes a convolution: inputs x and filter, output y.
+type convOp struct {
+	opBase
+	conv
+	out  output
+	cols scratch
+}
+
+func (op *convOp) Arity() int                                            { return 2 }
+func (op *convOp) Type() hm.Type                                         { return fnType(4, 4, 4) }
+func (op *convOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) { return op.yShape(), nil }
+func (op *convOp) String() string                                        { return "Conv" + op.conv.String() }
+func (op *convOp) Hashcode() uint32                                      { return hashString(op) }
+func (op *convOp) WriteHash(h hash.Hash)                                 { writeHash(h, op) }
+
+func (op *convOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("conv", vals, op.xShape(), op.fShape())
+	if err != nil {
+		return nil, err
+	}
+	y := op.out.get(dt, op.yShape())
+	if dt == tensor.Float32 {
+		convForward(op.conv, &op.cols, data[float32](in[0]), data[float32](in[1]),
+			data[float32](y))
+	} else {
+		convForward(op.conv, &op.cols, data[float64](in[0]), data[float64](in[1]),
+			data[float64](y))
+	}
+	return y, nil
+}
+
+func (op *convOp) DiffWRT(int) []bool { return []bool{!op.noInput, !op.noFilter} }
+
+func (op *convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	grads := make(gorgonia.Nodes, 2)
+	var err error
+	if !op.noInput {
+		if grads[0], err = gorgonia.ApplyOp(&convInputGradOp{conv: op.conv}, in[1], grad); err != nil {
+			return nil, fmt.Errorf("conv input gradient: %w", err)
+		}
+	}
+	if !op.noFilter {
+		if grads[1], err = gorgonia.ApplyOp(&convFilterGradOp{conv: op.conv}, in[0], grad); err != nil {
+			return nil, fmt.Errorf("conv filter gradient: %w", err)
+		}
+	}
+	return grads, nil
+}
+
+// convForward computes y = filter ⊛ x one sample per goroutine at a time.
+func convForward[T float](c conv, s *scratch, x, filter, y []T) {
+	win := c.win
+	k, n := win.rows(), win.cols()
+	xLen, yLen := win.c*win.h*win.w, c.cout*n
+	cols := buffers[T](s, workers(c.n), k*n)
+	parallel(c.n, func(w, i int) {
+		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
+		gemm(false, false, c.cout, n, k, 1, filter, k, cols[w], n, 0, y[i*yLen:(i+1)*yLen], n)
+	})
+}
+
+// convInputGradOp computes the gradient of a convolution's input:
+// inputs filter and dy, output dx.
+type convInputGradOp struct {
+	opBase
+	conv
+	out  output
+	cols scratch
+}
+
+func (op *convInputGradOp) Arity() int    { return 2 }
+func (op *convInputGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *convInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.xShape(), nil
+}
+func (op *convInputGradOp) String() string        { return "ConvInputGrad" + op.conv.String() }
+func (op *convInputGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *convInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *convInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("conv input gradient", vals, op.fShape(), op.yShape())
+	if err != nil {
+		return nil, err
+	}
+	dx := op.out.get(dt, op.xShape())
+	if dt == tensor.Float32 {
+		convInputGrad(op.conv, &op.cols, data[float32](in[0]), data[float32](in[1]),
+			data[float32](dx))
+	} else {
+		convInputGrad(op.conv, &op.cols, data[float64](in[0]), data[float64](in[1]),
+			data[float64](dx))
+	}
+	return dx, nil
+}
+
+// convInputGrad computes dx = filterᵀ·dy, folded back onto the input.
+func convInputGrad[T float](c conv, s *scratch, filter, dy, dx []T) {
+	win := c.win
+	k, n := win.rows(), win.cols()
+	xLen, yLen := win.c*win.h*win.w, c.cout*n
+	cols := buffers[T](s, workers(c.n), k*n)
+	parallel(c.n, func(w, i int) {
+		gemm(true, false, k, n, c.cout, 1, filter, k, dy[i*yLen:(i+1)*yLen], n, 0, cols[w], n)
+		d := dx[i*xLen : (i+1)*xLen]
+		clear(d)
+		col2im(win, cols[w], d)
+	})
+}
+
+// convFilterGradOp computes the gradient of a convolution's filter:
+// inputs x and dy, output df.
+type convFilterGradOp struct {
+	opBase
+	conv
+	out   output
+	cols  scratch
+	parts scratch
+}
+
+func (op *convFilterGradOp) Arity() int    { return 2 }
+func (op *convFilterGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *convFilterGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.fShape(), nil
+}
+func (op *convFilterGradOp) String() string        { return "ConvFilterGrad" + op.conv.String() }
+func (op *convFilterGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *convFilterGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *convFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("conv filter gradient", vals, op.xShape(), op.yShape())
+	if err != nil {
+		return nil, err
+	}
+	df := op.out.get(dt, op.fShape())
+	if dt == tensor.Float32 {
+		convFilterGrad(op.conv, &op.cols, &op.parts, data[float32](in[0]),
+			data[float32](in[1]), data[float32](df))
+	} else {
+		convFilterGrad(op.conv, &op.cols, &op.parts, data[float64](in[0]),
+			data[float64](in[1]), data[float64](df))
+	}
+	return df, nil
+}
+
+// convFilterGrad computes df = Σ dy·colᵀ over the batch, each goroutine
+// summing its samples into its own part, the parts added at the end.
+func convFilterGrad[T float](c conv, cs, ps *scratch, x, dy, df []T) {
+	win := c.win
+	k, n := win.rows(), win.cols()
+	xLen, yLen := win.c*win.h*win.w, c.cout*n
+	nw := workers(c.n)
+	cols := buffers[T](cs, nw, k*n)
+	parts := buffers[T](ps, nw, c.cout*k)
+	for _, p := range parts {
+		clear(p)
+	}
+	parallel(c.n, func(w, i int) {
+		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
+		gemm(false, true, c.cout, k, n, 1, dy[i*yLen:(i+1)*yLen], n, cols[w], n, 1, parts[w], k)
+	})
+	sumParts(parts, df)
+}
+
+// sumParts writes the elementwise sum of parts into dst, in parallel.
+func sumParts[T float](parts [][]T, dst []T) {
+	chunks(len(dst), func(lo, hi int) {
+		d := dst[lo:hi]
+		copy(d, parts[0][lo:hi])
+		for _, p := range parts[1:] {
+			for i, v := range p[lo:hi] {
+				d[i] += v
+			}
+		}
+	})
+}

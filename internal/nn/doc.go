@@ -1,0 +1,25 @@
+// Package nn holds fast gorgonia operations for the convolutional GAN:
+// a 2-D convolution, a 2x nearest upsample fused or not with a 3x3
+// convolution, and a batch norm fused with its activation.
+//
+// Every operation is a gorgonia.Op with symbolic differentiation, so it
+// takes part in gorgonia.Grad and runs in a tape machine like the stock
+// operations. They differ from the stock ones in how they run:
+//
+//   - a convolution unfolds one sample at a time (im2col) into a buffer
+//     kept by the operation, and the samples of a batch are spread over
+//     GOMAXPROCS goroutines, each calling a single-threaded sgemm;
+//   - elementwise work (upsample, batch norm, activations) is parallel;
+//   - each operation keeps its output tensor and scratch buffers and
+//     reuses them on the next run, so a training step allocates no large
+//     buffer once the first step has run.
+//
+// Because outputs are reused, a Value read from a node after a run is
+// overwritten by the next run: copy it (gorgonia.Read does) to keep it.
+// An operation instance must not run in two machines at once.
+//
+// The default build multiplies matrices with OpenBLAS (cgo, -lopenblas)
+// and sets OpenBLAS to one thread, because the operations parallelise
+// over the batch themselves. Building with CGO_ENABLED=0 or the tag
+// purego uses gonum's pure-Go BLAS instead.
+package nn

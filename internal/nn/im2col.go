@@ -1,0 +1,114 @@
+package nn
+
+// window describes how a convolution kernel walks over one sample:
+// the input planes, the kernel, the stride and the zeros padded before
+// the first row and column. The output size is explicit so that a
+// window can also describe a phase of an upsampling convolution.
+type window struct {
+	c, h, w    int // input channels, height, width
+	kh, kw     int // kernel height and width
+	stride     int
+	padY, padX int // zero rows above and zero columns left of the input
+	oh, ow     int // output height and width
+}
+
+// newWindow returns the window of a kh×kw convolution with symmetric
+// padding pad and the given stride over c×h×w samples.
+func newWindow(c, h, w, kh, kw, stride, pad int) window {
+	return window{
+		c: c, h: h, w: w, kh: kh, kw: kw, stride: stride, padY: pad, padX: pad,
+		oh: (h+2*pad-kh)/stride + 1,
+		ow: (w+2*pad-kw)/stride + 1,
+	}
+}
+
+// rows is the number of rows of the unfolded matrix: c·kh·kw.
+func (g window) rows() int { return g.c * g.kh * g.kw }
+
+// cols is the number of columns of the unfolded matrix: oh·ow.
+func (g window) cols() int { return g.oh * g.ow }
+
+// span returns the output columns [lo, hi) whose input column for kernel
+// column kx falls inside the image, and the input column of lo.
+func (g window) span(kx int) (lo, hi, ix int) {
+	lo = max(0, ceilDiv(g.padX-kx, g.stride))
+	hi = min(g.ow, floorDiv(g.w-1+g.padX-kx, g.stride)+1)
+	hi = max(lo, hi)
+	return lo, hi, lo*g.stride - g.padX + kx
+}
+
+// im2col unfolds one sample x (c×h×w) into col (rows×cols), row
+// (ci·kh+ky)·kw+kx holding the inputs that kernel tap meets.
+func im2col[T float](g window, x, col []T) {
+	n := g.cols()
+	for ci := range g.c {
+		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := range g.kh {
+			for kx := range g.kw {
+				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
+				lo, hi, ix0 := g.span(kx)
+				for oy := range g.oh {
+					seg := row[oy*g.ow : (oy+1)*g.ow]
+					iy := oy*g.stride - g.padY + ky
+					if iy < 0 || iy >= g.h {
+						clear(seg)
+						continue
+					}
+					src := plane[iy*g.w : (iy+1)*g.w]
+					clear(seg[:lo])
+					clear(seg[hi:])
+					if g.stride == 1 {
+						copy(seg[lo:hi], src[ix0:])
+						continue
+					}
+					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+						seg[ox] = src[ix]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im folds col (rows×cols) back onto one sample dx (c×h×w), adding
+// every column entry to the input it came from. dx must be zeroed first.
+func col2im[T float](g window, col, dx []T) {
+	n := g.cols()
+	for ci := range g.c {
+		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := range g.kh {
+			for kx := range g.kw {
+				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
+				lo, hi, ix0 := g.span(kx)
+				for oy := range g.oh {
+					iy := oy*g.stride - g.padY + ky
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					seg := row[oy*g.ow : (oy+1)*g.ow]
+					dst := plane[iy*g.w : (iy+1)*g.w]
+					if g.stride == 1 {
+						dst = dst[ix0 : ix0+hi-lo]
+						for i, v := range seg[lo:hi] {
+							dst[i] += v
+						}
+						continue
+					}
+					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+						dst[ix] += seg[ox]
+					}
+				}
+			}
+		}
+	}
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int) int { return -floorDiv(-a, b) }

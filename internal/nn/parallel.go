@@ -1,0 +1,93 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// parallel calls fn(worker, i) for every i in [0, n), spreading the calls
+// over at most GOMAXPROCS goroutines. worker is in [0, workers(n)) and no
+// two concurrent calls share it, so fn may use per-worker scratch space.
+func parallel(n int, fn func(worker, i int)) {
+	w := workers(n)
+	if w <= 1 {
+		for i := range n {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for worker := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(worker, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// workers is the number of goroutines parallel uses for n items.
+func workers(n int) int {
+	return max(1, min(n, runtime.GOMAXPROCS(0)))
+}
+
+// chunks splits [0, n) into about 4 pieces per worker and calls
+// fn(lo, hi) on each in parallel: the shape of elementwise loops.
+func chunks(n int, fn func(lo, hi int)) {
+	const minChunk = 1 << 14
+	pieces := min(4*runtime.GOMAXPROCS(0), (n+minChunk-1)/minChunk)
+	if pieces <= 1 {
+		fn(0, n)
+		return
+	}
+	size := (n + pieces - 1) / pieces
+	parallel(pieces, func(_, p int) {
+		fn(p*size, min(n, (p+1)*size))
+	})
+}
+
+// scratch holds per-worker buffers that live as long as their operation,
+// so that a run after the first allocates nothing.
+type scratch struct {
+	mu  sync.Mutex
+	f32 [][]float32
+	f64 [][]float64
+}
+
+// buffers returns count buffers of n elements each, reusing earlier ones.
+// Their contents are undefined.
+func buffers[T float](s *scratch, count, n int) [][]T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		s.f32 = grow(s.f32, count, n)
+		return any(s.f32[:count]).([][]T)
+	default:
+		s.f64 = grow(s.f64, count, n)
+		return any(s.f64[:count]).([][]T)
+	}
+}
+
+func grow[T float](bufs [][]T, count, n int) [][]T {
+	for len(bufs) < count {
+		bufs = append(bufs, nil)
+	}
+	for i := range count {
+		if cap(bufs[i]) < n {
+			bufs[i] = make([]T, n)
+		}
+		bufs[i] = bufs[i][:n]
+	}
+	return bufs
+}
