@@ -9,10 +9,10 @@ import (
 )
 
 var convCases = []struct {
-	name        string
-	n, c, h, w  int
+	name         string
+	n, c, h, w   int
 	cout, kh, kw int
-	stride, pad int
+	stride, pad  int
 }{
 	{"3x3 same", 2, 3, 5, 5, 4, 3, 3, 1, 1},
 	{"4x4 stride 2 pad 1", 2, 3, 8, 8, 2, 4, 4, 2, 1},

@@ -40,11 +40,22 @@ func workers(n int) int {
 	return max(1, min(n, runtime.GOMAXPROCS(0)))
 }
 
+// grain is the fewest elements worth handing to a goroutine.
+const grain = 1 << 14
+
 // chunks splits [0, n) into about 4 pieces per worker and calls
 // fn(lo, hi) on each in parallel: the shape of elementwise loops.
-func chunks(n int, fn func(lo, hi int)) {
-	const minChunk = 1 << 14
-	pieces := min(4*runtime.GOMAXPROCS(0), (n+minChunk-1)/minChunk)
+func chunks(n int, fn func(lo, hi int)) { split(n, grain, fn) }
+
+// rowChunks is chunks over rows of width elements each.
+func rowChunks(rows, width int, fn func(lo, hi int)) {
+	split(rows, max(1, grain/max(1, width)), fn)
+}
+
+// split cuts [0, n) into at most 4 pieces per worker of at least min
+// items each and calls fn(lo, hi) on each piece in parallel.
+func split(n, least int, fn func(lo, hi int)) {
+	pieces := min(4*runtime.GOMAXPROCS(0), (n+least-1)/least)
 	if pieces <= 1 {
 		fn(0, n)
 		return

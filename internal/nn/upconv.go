@@ -1,0 +1,319 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// UpConv returns Conv2d(Upsample2x(x), filter) with a 3×3 filter, stride
+// 1 and padding 1, without building the upsampled tensor.
+//
+// Each of the four output phases (even or odd row, even or odd column)
+// of that convolution only ever meets a 2×2 neighbourhood of x, with the
+// 3×3 taps that fall on the same input pixel summed. So the op runs four
+// 2×2 convolutions on x instead of one 3×3 convolution on 4× as many
+// pixels: 2.25× fewer multiplications and a smaller unfolded matrix.
+// opts.Stride and opts.Pad must be zero.
+func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) {
+	xs, fs := x.Shape(), filter.Shape()
+	if len(xs) != 4 || len(fs) != 4 || fs[2] != 3 || fs[3] != 3 {
+		return nil, fmt.Errorf("upconv: input %v and filter %v: want 4 dimensions and a 3×3 filter",
+			xs, fs)
+	}
+	if xs[1] != fs[1] {
+		return nil, fmt.Errorf("upconv: input has %d channels, filter wants %d", xs[1], fs[1])
+	}
+	if opts.Stride > 1 || opts.Pad != 0 {
+		return nil, fmt.Errorf("upconv: stride %d and pad %d: want none", opts.Stride, opts.Pad)
+	}
+	u := upconv{n: xs[0], cin: xs[1], h: xs[2], w: xs[3], cout: fs[0],
+		noFilter: opts.NoFilterGrad, noInput: opts.NoInputGrad}
+	y, err := gorgonia.ApplyOp(&upconvOp{upconv: u}, x, filter)
+	if err != nil {
+		return nil, fmt.Errorf("upconv: %w", err)
+	}
+	return y, nil
+}
+
+// upconv is the geometry of an upsampling convolution.
+type upconv struct {
+	n, cin, h, w, cout int
+	noFilter, noInput  bool
+}
+
+func (u upconv) xShape() tensor.Shape { return tensor.Shape{u.n, u.cin, u.h, u.w} }
+func (u upconv) yShape() tensor.Shape { return tensor.Shape{u.n, u.cout, 2 * u.h, 2 * u.w} }
+func (u upconv) fShape() tensor.Shape { return tensor.Shape{u.cout, u.cin, 3, 3} }
+func (u upconv) String() string       { return fmt.Sprintf("%v*%v", u.xShape(), u.fShape()) }
+
+// phase returns the 2×2 window of output phase p: rows of parity p/2,
+// columns of parity p%2.
+func (u upconv) phase(p int) window {
+	return window{c: u.cin, h: u.h, w: u.w, kh: 2, kw: 2, stride: 1,
+		padY: 1 - p/2, padX: 1 - p%2, oh: u.h, ow: u.w}
+}
+
+// taps[parity][a] lists the rows (or columns) of the 3×3 filter that
+// fall on row (column) a of the 2×2 window of an output of that parity.
+var taps = [2][2][]int{{{0}, {1, 2}}, {{0, 1}, {2}}}
+
+// phaseFilters sums the 3×3 filter f into the four 2×2 filters fp.
+func phaseFilters[T float](u upconv, f []T, fp [][]T) {
+	for p := range 4 {
+		py, px := p/2, p%2
+		for k := range u.cout * u.cin {
+			src := f[9*k : 9*k+9]
+			dst := fp[p][4*k : 4*k+4]
+			for a := range 2 {
+				for b := range 2 {
+					var s T
+					for _, ky := range taps[py][a] {
+						for _, kx := range taps[px][b] {
+							s += src[3*ky+kx]
+						}
+					}
+					dst[2*a+b] = s
+				}
+			}
+		}
+	}
+}
+
+// foldFilters is the adjoint of phaseFilters: it adds the four 2×2
+// filter gradients dfp back onto the 3×3 taps they came from, into df.
+func foldFilters[T float](u upconv, dfp [][]T, df []T) {
+	clear(df)
+	for p := range 4 {
+		py, px := p/2, p%2
+		for k := range u.cout * u.cin {
+			src := dfp[p][4*k : 4*k+4]
+			dst := df[9*k : 9*k+9]
+			for a := range 2 {
+				for b := range 2 {
+					for _, ky := range taps[py][a] {
+						for _, kx := range taps[px][b] {
+							dst[3*ky+kx] += src[2*a+b]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scatterPhase writes the phase p outputs ph (c×h×w) into their places
+// in the upsampled sample y (c×2h×2w); gatherPhase reads them back.
+func scatterPhase[T float](h, w, p int, ph, y []T) {
+	py, px := p/2, p%2
+	for r := range len(ph) / w {
+		c, i := r/h, r%h
+		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
+		for j, v := range ph[r*w : (r+1)*w] {
+			row[2*j+px] = v
+		}
+	}
+}
+
+func gatherPhase[T float](h, w, p int, y, ph []T) {
+	py, px := p/2, p%2
+	for r := range len(ph) / w {
+		c, i := r/h, r%h
+		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
+		dst := ph[r*w : (r+1)*w]
+		for j := range dst {
+			dst[j] = row[2*j+px]
+		}
+	}
+}
+
+// upconvOp computes an upsampling convolution: inputs x and a 3×3
+// filter, output y.
+type upconvOp struct {
+	opBase
+	upconv
+	out     output
+	filters scratch
+	cols    scratch
+	tmp     scratch
+}
+
+func (op *upconvOp) Arity() int    { return 2 }
+func (op *upconvOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *upconvOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.yShape(), nil
+}
+func (op *upconvOp) String() string        { return "UpConv" + op.upconv.String() }
+func (op *upconvOp) Hashcode() uint32      { return hashString(op) }
+func (op *upconvOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *upconvOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("upconv", vals, op.xShape(), op.fShape())
+	if err != nil {
+		return nil, err
+	}
+	y := op.out.get(dt, op.yShape())
+	if dt == tensor.Float32 {
+		upconvForward(op, data[float32](in[0]), data[float32](in[1]), data[float32](y))
+	} else {
+		upconvForward(op, data[float64](in[0]), data[float64](in[1]), data[float64](y))
+	}
+	return y, nil
+}
+
+func (op *upconvOp) DiffWRT(int) []bool { return []bool{!op.noInput, !op.noFilter} }
+
+func (op *upconvOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	grads := make(gorgonia.Nodes, 2)
+	var err error
+	if !op.noInput {
+		g := &upconvInputGradOp{upconv: op.upconv}
+		if grads[0], err = gorgonia.ApplyOp(g, in[1], grad); err != nil {
+			return nil, fmt.Errorf("upconv input gradient: %w", err)
+		}
+	}
+	if !op.noFilter {
+		g := &upconvFilterGradOp{upconv: op.upconv}
+		if grads[1], err = gorgonia.ApplyOp(g, in[0], grad); err != nil {
+			return nil, fmt.Errorf("upconv filter gradient: %w", err)
+		}
+	}
+	return grads, nil
+}
+
+func upconvForward[T float](op *upconvOp, x, f, y []T) {
+	u := op.upconv
+	k, n := 4*u.cin, u.h*u.w
+	xLen, yLen := u.cin*n, 4*u.cout*n
+	fp := buffers[T](&op.filters, 4, u.cout*k)
+	phaseFilters(u, f, fp)
+	nw := workers(u.n)
+	cols := buffers[T](&op.cols, nw, k*n)
+	tmp := buffers[T](&op.tmp, nw, u.cout*n)
+	parallel(u.n, func(w, i int) {
+		for p := range 4 {
+			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
+			gemm(false, false, u.cout, n, k, 1, fp[p], k, cols[w], n, 0, tmp[w], n)
+			scatterPhase(u.h, u.w, p, tmp[w], y[i*yLen:(i+1)*yLen])
+		}
+	})
+}
+
+// upconvInputGradOp computes the gradient of an upsampling convolution's
+// input: inputs filter and dy, output dx.
+type upconvInputGradOp struct {
+	opBase
+	upconv
+	out     output
+	filters scratch
+	cols    scratch
+	tmp     scratch
+}
+
+func (op *upconvInputGradOp) Arity() int    { return 2 }
+func (op *upconvInputGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *upconvInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.xShape(), nil
+}
+func (op *upconvInputGradOp) String() string        { return "UpConvInputGrad" + op.upconv.String() }
+func (op *upconvInputGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *upconvInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *upconvInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("upconv input gradient", vals, op.fShape(), op.yShape())
+	if err != nil {
+		return nil, err
+	}
+	dx := op.out.get(dt, op.xShape())
+	if dt == tensor.Float32 {
+		upconvInputGrad(op, data[float32](in[0]), data[float32](in[1]), data[float32](dx))
+	} else {
+		upconvInputGrad(op, data[float64](in[0]), data[float64](in[1]), data[float64](dx))
+	}
+	return dx, nil
+}
+
+func upconvInputGrad[T float](op *upconvInputGradOp, f, dy, dx []T) {
+	u := op.upconv
+	k, n := 4*u.cin, u.h*u.w
+	xLen, yLen := u.cin*n, 4*u.cout*n
+	fp := buffers[T](&op.filters, 4, u.cout*k)
+	phaseFilters(u, f, fp)
+	nw := workers(u.n)
+	cols := buffers[T](&op.cols, nw, k*n)
+	tmp := buffers[T](&op.tmp, nw, u.cout*n)
+	parallel(u.n, func(w, i int) {
+		d := dx[i*xLen : (i+1)*xLen]
+		clear(d)
+		for p := range 4 {
+			gatherPhase(u.h, u.w, p, dy[i*yLen:(i+1)*yLen], tmp[w])
+			gemm(true, false, k, n, u.cout, 1, fp[p], k, tmp[w], n, 0, cols[w], n)
+			col2im(u.phase(p), cols[w], d)
+		}
+	})
+}
+
+// upconvFilterGradOp computes the gradient of an upsampling
+// convolution's filter: inputs x and dy, output df.
+type upconvFilterGradOp struct {
+	opBase
+	upconv
+	out   output
+	cols  scratch
+	tmp   scratch
+	parts scratch
+	sums  scratch
+}
+
+func (op *upconvFilterGradOp) Arity() int    { return 2 }
+func (op *upconvFilterGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *upconvFilterGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.fShape(), nil
+}
+func (op *upconvFilterGradOp) String() string        { return "UpConvFilterGrad" + op.upconv.String() }
+func (op *upconvFilterGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *upconvFilterGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *upconvFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("upconv filter gradient", vals, op.xShape(), op.yShape())
+	if err != nil {
+		return nil, err
+	}
+	df := op.out.get(dt, op.fShape())
+	if dt == tensor.Float32 {
+		upconvFilterGrad(op, data[float32](in[0]), data[float32](in[1]), data[float32](df))
+	} else {
+		upconvFilterGrad(op, data[float64](in[0]), data[float64](in[1]), data[float64](df))
+	}
+	return df, nil
+}
+
+// upconvFilterGrad sums, per goroutine, the four phase filter gradients
+// of its samples, adds the goroutines' parts and folds them onto 3×3.
+func upconvFilterGrad[T float](op *upconvFilterGradOp, x, dy, df []T) {
+	u := op.upconv
+	k, n := 4*u.cin, u.h*u.w
+	xLen, yLen := u.cin*n, 4*u.cout*n
+	fLen := u.cout * k
+	nw := workers(u.n)
+	cols := buffers[T](&op.cols, nw, k*n)
+	tmp := buffers[T](&op.tmp, nw, u.cout*n)
+	parts := buffers[T](&op.parts, nw, 4*fLen)
+	for _, p := range parts {
+		clear(p)
+	}
+	parallel(u.n, func(w, i int) {
+		for p := range 4 {
+			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
+			gatherPhase(u.h, u.w, p, dy[i*yLen:(i+1)*yLen], tmp[w])
+			gemm(false, true, u.cout, k, n, 1, tmp[w], n, cols[w], n, 1,
+				parts[w][p*fLen:(p+1)*fLen], k)
+		}
+	})
+	sum := buffers[T](&op.sums, 1, 4*fLen)[0]
+	sumParts(parts, sum)
+	foldFilters(u, [][]T{sum[:fLen], sum[fLen : 2*fLen], sum[2*fLen : 3*fLen], sum[3*fLen:]}, df)
+}
