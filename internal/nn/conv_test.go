@@ -70,8 +70,8 @@ func TestConvNoFilterGrad(t *testing.T) {
 	checkGradients(t, []*tensor.Dense{x, f}, []int{0}, build)
 
 	g := gorgonia.NewGraph()
-	xn := gorgonia.NodeFromAny(g, x)
-	fn := gorgonia.NodeFromAny(g, f)
+	xn := gorgonia.NodeFromAny(g, x, gorgonia.WithName("x"))
+	fn := gorgonia.NodeFromAny(g, f, gorgonia.WithName("f"))
 	y, err := build(g, gorgonia.Nodes{xn, fn})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,394 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+	"math"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Activation is the (leaky) rectifier a batch norm applies to its
+// result: a positive value passes, a negative one is multiplied by
+// NegativeSlope. Slope 0 is ReLU, slope 1 no activation.
+type Activation struct{ NegativeSlope float64 }
+
+// ReLU and Linear are the activations of slope 0 and 1.
+var (
+	ReLU   = Activation{0}
+	Linear = Activation{1}
+)
+
+// LeakyReLU returns the leaky rectifier of the given negative slope.
+func LeakyReLU(slope float64) Activation { return Activation{slope} }
+
+// BatchNormStats holds the running mean and variance of a batch norm's
+// channels, which normalise in evaluation mode, and are updated by every
+// training-mode run. Mean and Var are exported to be saved and restored
+// with a checkpoint; several batch norm nodes (one per graph) may share
+// one BatchNormStats. It is not safe for concurrent runs.
+type BatchNormStats struct {
+	// Mean and Var are the running mean and unbiased variance per channel.
+	Mean, Var []float64
+	// Momentum is the weight of a new batch in the running averages.
+	Momentum float64
+	// Epsilon is added to the variance before its square root.
+	Epsilon float64
+}
+
+// NewBatchNormStats returns the statistics of a batch norm over the
+// given number of channels, with PyTorch's defaults: mean 0, variance 1,
+// momentum 0.1, epsilon 1e-5.
+func NewBatchNormStats(channels int) *BatchNormStats {
+	s := &BatchNormStats{Mean: make([]float64, channels), Var: make([]float64, channels),
+		Momentum: 0.1, Epsilon: 1e-5}
+	for i := range s.Var {
+		s.Var[i] = 1
+	}
+	return s
+}
+
+// BatchNormOptions configures BatchNorm.
+type BatchNormOptions struct {
+	// Activation follows the normalisation; the zero value is ReLU.
+	Activation Activation
+	// NoParamGrad leaves out the gradients of scale and bias, which are
+	// then not differentiable in this graph.
+	NoParamGrad bool
+}
+
+// BatchNorm returns act(scale·(x−mean)/√(var+ε) + bias) per channel of x
+// (batch, channels, height, width). In training mode, the default, mean
+// and var are those of the batch and the running averages in stats are
+// updated; in evaluation mode (a tape machine built with
+// gorgonia.EvalMode) the running ones are used. scale and bias hold one
+// value per channel, in any shape.
+func BatchNorm(x, scale, bias *gorgonia.Node, stats *BatchNormStats,
+	opts BatchNormOptions) (*gorgonia.Node, error) {
+	xs := x.Shape()
+	if len(xs) != 4 {
+		return nil, fmt.Errorf("batch norm: input %v must have 4 dimensions", xs)
+	}
+	c := xs[1]
+	if scale.Shape().TotalSize() != c || bias.Shape().TotalSize() != c {
+		return nil, fmt.Errorf("batch norm: scale %v and bias %v must hold %d values",
+			scale.Shape(), bias.Shape(), c)
+	}
+	if len(stats.Mean) != c || len(stats.Var) != c {
+		return nil, fmt.Errorf("batch norm: statistics for %d channels, input has %d",
+			len(stats.Mean), c)
+	}
+	op := &bnOp{x: xs.Clone(), param: scale.Shape().Clone(), stats: stats,
+		slope: opts.Activation.NegativeSlope, noParam: opts.NoParamGrad, training: true}
+	y, err := gorgonia.ApplyOp(op, x, scale, bias)
+	if err != nil {
+		return nil, fmt.Errorf("batch norm: %w", err)
+	}
+	return y, nil
+}
+
+// bnOp normalises and activates: inputs x, scale, bias, output y. It keeps
+// the mean and inverse deviation it used for the gradient operations.
+type bnOp struct {
+	opBase
+	x, param tensor.Shape
+	stats    *BatchNormStats
+	slope    float64
+	noParam  bool
+	training bool
+
+	// Set by each run for the gradient operations.
+	used   bool // whether the run normalised with batch statistics
+	mean   []float64
+	invStd []float64
+	out    output
+}
+
+func (op *bnOp) Arity() int    { return 3 }
+func (op *bnOp) Type() hm.Type { return fnType(4, 4, op.param.Dims(), op.param.Dims()) }
+func (op *bnOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.x, nil
+}
+func (op *bnOp) String() string {
+	return fmt.Sprintf("BatchNorm%v(slope %g, stats %p)", op.x, op.slope, op.stats)
+}
+func (op *bnOp) Hashcode() uint32      { return hashString(op) }
+func (op *bnOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+// SetTraining chooses batch (true) or running (false) statistics; the
+// tape machine calls it. Unlike gorgonia's batch norm, it keeps the
+// running statistics.
+func (op *bnOp) SetTraining(training bool) error {
+	op.training = training
+	return nil
+}
+
+func (op *bnOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, dt, err := inputs("batch norm", vals, op.x, op.param, op.param)
+	if err != nil {
+		return nil, err
+	}
+	y := op.out.get(dt, op.x)
+	if dt == tensor.Float32 {
+		bnForward(op, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
+			data[float32](y))
+	} else {
+		bnForward(op, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
+			data[float64](y))
+	}
+	return y, nil
+}
+
+func (op *bnOp) DiffWRT(int) []bool { return []bool{true, !op.noParam, !op.noParam} }
+
+func (op *bnOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	sums, err := gorgonia.ApplyOp(&bnSumsOp{fwd: op}, in[0], in[1], in[2], grad)
+	if err != nil {
+		return nil, fmt.Errorf("batch norm gradient: %w", err)
+	}
+	grads := make(gorgonia.Nodes, 3)
+	args := gorgonia.Nodes{in[0], in[1], in[2], grad, sums}
+	if grads[0], err = gorgonia.ApplyOp(&bnInputGradOp{fwd: op}, args...); err != nil {
+		return nil, fmt.Errorf("batch norm gradient: %w", err)
+	}
+	if op.noParam {
+		return grads, nil
+	}
+	for i := range 2 {
+		pick := &rowOp{row: i, rows: 2, shape: op.param}
+		if grads[1+i], err = gorgonia.ApplyOp(pick, sums); err != nil {
+			return nil, fmt.Errorf("batch norm gradient: %w", err)
+		}
+	}
+	return grads, nil
+}
+
+// planes returns the batch size, channels and plane size of op's input.
+func (op *bnOp) planes() (n, c, hw int) { return op.x[0], op.x[1], op.x[2] * op.x[3] }
+
+// bnForward normalises x into y one channel per goroutine at a time.
+func bnForward[T float](op *bnOp, x, scale, bias, y []T) {
+	n, c, hw := op.planes()
+	op.mean = growFloats(op.mean, c)
+	op.invStd = growFloats(op.invStd, c)
+	op.used = op.training
+	s := op.stats
+	parallel(c, func(_, ch int) {
+		mean, variance := s.Mean[ch], s.Var[ch]
+		if op.training {
+			mean, variance = channelMoments(x, n, c, hw, ch)
+			m, unbiased := s.Momentum, variance
+			if count := n * hw; count > 1 {
+				unbiased *= float64(count) / float64(count-1)
+			}
+			s.Mean[ch] = (1-m)*s.Mean[ch] + m*mean
+			s.Var[ch] = (1-m)*s.Var[ch] + m*unbiased
+		}
+		inv := 1 / math.Sqrt(variance+s.Epsilon)
+		op.mean[ch], op.invStd[ch] = mean, inv
+		a := T(float64(scale[ch]) * inv)
+		b := T(float64(bias[ch]) - float64(scale[ch])*inv*mean)
+		slope := T(op.slope)
+		for i := range n {
+			off := (i*c + ch) * hw
+			dst := y[off : off+hw]
+			for j, v := range x[off : off+hw] {
+				v = a*v + b
+				if v < 0 {
+					v *= slope
+				}
+				dst[j] = v
+			}
+		}
+	})
+}
+
+// channelMoments returns the mean and biased variance of channel ch.
+func channelMoments[T float](x []T, n, c, hw, ch int) (mean, variance float64) {
+	var sum float64
+	for i := range n {
+		off := (i*c + ch) * hw
+		for _, v := range x[off : off+hw] {
+			sum += float64(v)
+		}
+	}
+	mean = sum / float64(n*hw)
+	var sq float64
+	for i := range n {
+		off := (i*c + ch) * hw
+		for _, v := range x[off : off+hw] {
+			d := float64(v) - mean
+			sq += d * d
+		}
+	}
+	return mean, sq / float64(n*hw)
+}
+
+func growFloats(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// bnSumsOp computes, per channel, the sums Σ dpre·x̂ and Σ dpre over the
+// batch, dpre being the gradient before the activation and x̂ the
+// normalised input: the gradients of scale and bias, and a term of the
+// input's. Inputs x, scale, bias, dy; output (2, channels).
+type bnSumsOp struct {
+	opBase
+	fwd *bnOp
+	out output
+}
+
+func (op *bnSumsOp) Arity() int    { return 4 }
+func (op *bnSumsOp) Type() hm.Type { p := op.fwd.param.Dims(); return fnType(2, 4, p, p, 4) }
+func (op *bnSumsOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{2, op.fwd.x[1]}, nil
+}
+func (op *bnSumsOp) String() string        { return "BatchNormSums" + op.fwd.String() }
+func (op *bnSumsOp) Hashcode() uint32      { return hashString(op) }
+func (op *bnSumsOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *bnSumsOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	f := op.fwd
+	in, dt, err := inputs("batch norm sums", vals, f.x, f.param, f.param, f.x)
+	if err != nil {
+		return nil, err
+	}
+	sums := op.out.get(dt, tensor.Shape{2, f.x[1]})
+	if dt == tensor.Float32 {
+		bnSums(f, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
+			data[float32](in[3]), data[float32](sums))
+	} else {
+		bnSums(f, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
+			data[float64](in[3]), data[float64](sums))
+	}
+	return sums, nil
+}
+
+// bnSums fills sums[0] with Σ dpre·x̂ and sums[1] with Σ dpre per channel.
+func bnSums[T float](op *bnOp, x, scale, bias, dy, sums []T) {
+	n, c, hw := op.planes()
+	parallel(c, func(_, ch int) {
+		mean, inv := op.mean[ch], op.invStd[ch]
+		g, b := float64(scale[ch]), float64(bias[ch])
+		var sx, s float64
+		for i := range n {
+			off := (i*c + ch) * hw
+			d := dy[off : off+hw]
+			for j, v := range x[off : off+hw] {
+				xhat := (float64(v) - mean) * inv
+				dp := float64(d[j])
+				if g*xhat+b < 0 {
+					dp *= op.slope
+				}
+				sx += dp * xhat
+				s += dp
+			}
+		}
+		sums[ch], sums[c+ch] = T(sx), T(s)
+	})
+}
+
+// bnInputGradOp computes the gradient of a batch norm's input: inputs x,
+// scale, bias, dy and the sums of bnSumsOp, output dx.
+type bnInputGradOp struct {
+	opBase
+	fwd *bnOp
+	out output
+}
+
+func (op *bnInputGradOp) Arity() int { return 5 }
+func (op *bnInputGradOp) Type() hm.Type {
+	p := op.fwd.param.Dims()
+	return fnType(4, 4, p, p, 4, 2)
+}
+func (op *bnInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.fwd.x, nil
+}
+func (op *bnInputGradOp) String() string        { return "BatchNormInputGrad" + op.fwd.String() }
+func (op *bnInputGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *bnInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *bnInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	f := op.fwd
+	in, dt, err := inputs("batch norm input gradient", vals, f.x, f.param, f.param, f.x,
+		tensor.Shape{2, f.x[1]})
+	if err != nil {
+		return nil, err
+	}
+	dx := op.out.get(dt, f.x)
+	if dt == tensor.Float32 {
+		bnInputGrad(f, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
+			data[float32](in[3]), data[float32](in[4]), data[float32](dx))
+	} else {
+		bnInputGrad(f, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
+			data[float64](in[3]), data[float64](in[4]), data[float64](dx))
+	}
+	return dx, nil
+}
+
+// bnInputGrad computes dx = scale·invStd·(dpre − (Σdpre + x̂·Σdpre·x̂)/count)
+// with batch statistics, and scale·invStd·dpre with running ones.
+func bnInputGrad[T float](op *bnOp, x, scale, bias, dy, sums, dx []T) {
+	n, c, hw := op.planes()
+	count := float64(n * hw)
+	parallel(c, func(_, ch int) {
+		mean, inv := op.mean[ch], op.invStd[ch]
+		g, b := float64(scale[ch]), float64(bias[ch])
+		var meanDp, meanDpX float64
+		if op.used {
+			meanDpX, meanDp = float64(sums[ch])/count, float64(sums[c+ch])/count
+		}
+		k := g * inv
+		for i := range n {
+			off := (i*c + ch) * hw
+			d := dy[off : off+hw]
+			dst := dx[off : off+hw]
+			for j, v := range x[off : off+hw] {
+				xhat := (float64(v) - mean) * inv
+				dp := float64(d[j])
+				if g*xhat+b < 0 {
+					dp *= op.slope
+				}
+				dst[j] = T(k * (dp - meanDp - xhat*meanDpX))
+			}
+		}
+	})
+}
+
+// rowOp picks row `row` of a (rows, k) matrix and gives it the given
+// shape: how the gradients of scale and bias come out of bnSumsOp.
+type rowOp struct {
+	opBase
+	row, rows int
+	shape     tensor.Shape
+	out       output
+}
+
+func (op *rowOp) Arity() int    { return 1 }
+func (op *rowOp) Type() hm.Type { return fnType(op.shape.Dims(), 2) }
+func (op *rowOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.shape, nil
+}
+func (op *rowOp) String() string        { return fmt.Sprintf("Row%d/%d%v", op.row, op.rows, op.shape) }
+func (op *rowOp) Hashcode() uint32      { return hashString(op) }
+func (op *rowOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+
+func (op *rowOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	k := op.shape.TotalSize()
+	in, dt, err := inputs("row", vals, tensor.Shape{op.rows, k})
+	if err != nil {
+		return nil, err
+	}
+	out := op.out.get(dt, op.shape)
+	if dt == tensor.Float32 {
+		copy(data[float32](out), data[float32](in[0])[op.row*k:])
+	} else {
+		copy(data[float64](out), data[float64](in[0])[op.row*k:])
+	}
+	return out, nil
+}
