@@ -10,19 +10,54 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Activation is the (leaky) rectifier a batch norm applies to its
-// result: a positive value passes, a negative one is multiplied by
-// NegativeSlope. Slope 0 is ReLU, slope 1 no activation.
-type Activation struct{ NegativeSlope float64 }
+// Activation is the function applied after a normalisation or a bias:
+// a (leaky) rectifier, which passes a positive value and multiplies a
+// negative one by its slope, or tanh. The zero value is ReLU.
+type Activation struct {
+	slope float64
+	tanh  bool
+}
 
-// ReLU and Linear are the activations of slope 0 and 1.
+// ReLU, Linear and Tanh are the rectifier of slope 0, the identity (slope
+// 1) and the hyperbolic tangent.
 var (
-	ReLU   = Activation{0}
-	Linear = Activation{1}
+	ReLU   = Activation{}
+	Linear = Activation{slope: 1}
+	Tanh   = Activation{tanh: true}
 )
 
 // LeakyReLU returns the leaky rectifier of the given negative slope.
-func LeakyReLU(slope float64) Activation { return Activation{slope} }
+func LeakyReLU(slope float64) Activation { return Activation{slope: slope} }
+
+func (a Activation) String() string {
+	if a.tanh {
+		return "tanh"
+	}
+	return fmt.Sprintf("rectifier(%g)", a.slope)
+}
+
+// apply returns the activation of v.
+func (a Activation) apply(v float64) float64 {
+	switch {
+	case a.tanh:
+		return math.Tanh(v)
+	case v < 0:
+		return a.slope * v
+	}
+	return v
+}
+
+// deriv returns the derivative of the activation at v.
+func (a Activation) deriv(v float64) float64 {
+	switch {
+	case a.tanh:
+		t := math.Tanh(v)
+		return 1 - t*t
+	case v < 0:
+		return a.slope
+	}
+	return 1
+}
 
 // BatchNormStats holds the running mean and variance of a batch norm's
 // channels, which normalise in evaluation mode, and are updated by every
@@ -81,7 +116,7 @@ func BatchNorm(x, scale, bias *gorgonia.Node, stats *BatchNormStats,
 			len(stats.Mean), c)
 	}
 	op := &bnOp{x: xs.Clone(), param: scale.Shape().Clone(), stats: stats,
-		slope: opts.Activation.NegativeSlope, noParam: opts.NoParamGrad, training: true}
+		act: opts.Activation, noParam: opts.NoParamGrad, training: true}
 	y, err := gorgonia.ApplyOp(op, x, scale, bias)
 	if err != nil {
 		return nil, fmt.Errorf("batch norm: %w", err)
@@ -95,7 +130,7 @@ type bnOp struct {
 	opBase
 	x, param tensor.Shape
 	stats    *BatchNormStats
-	slope    float64
+	act      Activation
 	noParam  bool
 	training bool
 
@@ -112,7 +147,7 @@ func (op *bnOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.x, nil
 }
 func (op *bnOp) String() string {
-	return fmt.Sprintf("BatchNorm%v(slope %g, stats %p)", op.x, op.slope, op.stats)
+	return fmt.Sprintf("BatchNorm%v(%v, stats %p)", op.x, op.act, op.stats)
 }
 func (op *bnOp) Hashcode() uint32      { return hashString(op) }
 func (op *bnOp) WriteHash(h hash.Hash) { writeHash(h, op) }
@@ -190,17 +225,9 @@ func bnForward[T float](op *bnOp, x, scale, bias, y []T) {
 		op.mean[ch], op.invStd[ch] = mean, inv
 		a := T(float64(scale[ch]) * inv)
 		b := T(float64(bias[ch]) - float64(scale[ch])*inv*mean)
-		slope := T(op.slope)
 		for i := range n {
 			off := (i*c + ch) * hw
-			dst := y[off : off+hw]
-			for j, v := range x[off : off+hw] {
-				v = a*v + b
-				if v < 0 {
-					v *= slope
-				}
-				dst[j] = v
-			}
+			activate(op.act, y[off:off+hw], x[off:off+hw], a, b)
 		}
 	})
 }
@@ -281,10 +308,7 @@ func bnSums[T float](op *bnOp, x, scale, bias, dy, sums []T) {
 			d := dy[off : off+hw]
 			for j, v := range x[off : off+hw] {
 				xhat := (float64(v) - mean) * inv
-				dp := float64(d[j])
-				if g*xhat+b < 0 {
-					dp *= op.slope
-				}
+				dp := float64(d[j]) * op.act.deriv(g*xhat+b)
 				sx += dp * xhat
 				s += dp
 			}
@@ -350,10 +374,7 @@ func bnInputGrad[T float](op *bnOp, x, scale, bias, dy, sums, dx []T) {
 			dst := dx[off : off+hw]
 			for j, v := range x[off : off+hw] {
 				xhat := (float64(v) - mean) * inv
-				dp := float64(d[j])
-				if g*xhat+b < 0 {
-					dp *= op.slope
-				}
+				dp := float64(d[j]) * op.act.deriv(g*xhat+b)
 				dst[j] = T(k * (dp - meanDp - xhat*meanDpX))
 			}
 		}

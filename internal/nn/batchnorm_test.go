@@ -16,6 +16,7 @@ var batchNormCases = []struct {
 	param      func(c int) tensor.Shape
 }{
 	{"relu vector params", 2, 3, 4, 4, ReLU, vectorShape},
+	{"tanh", 2, 2, 3, 3, Tanh, vectorShape},
 	{"leaky 0.2 broadcast params", 3, 2, 3, 5, LeakyReLU(0.2), broadcastShape},
 	{"linear batch 1", 1, 4, 2, 3, Linear, vectorShape},
 	{"relu one pixel planes", 5, 3, 1, 1, ReLU, broadcastShape},
@@ -64,13 +65,7 @@ func TestBatchNormMatchesStock(t *testing.T) {
 					if err != nil {
 						return nil, err
 					}
-					switch tc.act {
-					case Linear:
-						return y, nil
-					case ReLU:
-						return gorgonia.Rectify(y)
-					}
-					return gorgonia.LeakyRelu(y, tc.act.NegativeSlope)
+					return stockActivation(y, tc.act)
 				})
 			checkClose(t, "output", ours.out, stock.out, 1e-4)
 			for i, what := range []string{"input", "scale", "bias"} {
@@ -129,4 +124,17 @@ func TestBatchNormStats(t *testing.T) {
 			t.Fatalf("eval output[%d] = %g, want %g", i, out[i], want)
 		}
 	}
+}
+
+// stockActivation applies act to x with gorgonia's operations.
+func stockActivation(x *gorgonia.Node, act Activation) (*gorgonia.Node, error) {
+	switch {
+	case act.tanh:
+		return gorgonia.Tanh(x)
+	case act.slope == 1:
+		return x, nil
+	case act.slope == 0:
+		return gorgonia.Rectify(x)
+	}
+	return gorgonia.LeakyRelu(x, act.slope)
 }

@@ -1,0 +1,278 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// This file measures one training iteration (a discriminator step then a
+// generator step, each its own graph, as the trainer runs them) of the
+// default 64×64 DCGAN at batch 64, once with gorgonia's stock operations
+// and once with this package's. testdata/dcgan_torch.py is the same model
+// and iteration in PyTorch.
+//
+//	go test ./internal/nn -run '^$' -bench DCGAN -benchtime 5x
+
+// layers makes the nodes whose implementation differs between the runs.
+type layers interface {
+	conv(x, w *gorgonia.Node, stride, pad int, noFilter, noInput bool) *gorgonia.Node
+	upconv(x, w *gorgonia.Node) *gorgonia.Node
+	normAct(x, scale, bias *gorgonia.Node, slope float64, noParam bool) *gorgonia.Node
+	biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node
+}
+
+type stockLayers struct{}
+
+func (stockLayers) conv(x, w *gorgonia.Node, stride, pad int, _, _ bool) *gorgonia.Node {
+	k := tensor.Shape{w.Shape()[2], w.Shape()[3]}
+	return gorgonia.Must(gorgonia.Conv2d(x, w, k, []int{pad, pad}, []int{stride, stride},
+		[]int{1, 1}))
+}
+
+func (l stockLayers) upconv(x, w *gorgonia.Node) *gorgonia.Node {
+	return l.conv(gorgonia.Must(gorgonia.Upsample2D(x, 2)), w, 1, 1, false, false)
+}
+
+func (stockLayers) normAct(x, scale, bias *gorgonia.Node, slope float64, _ bool) *gorgonia.Node {
+	y, _, _, _, err := gorgonia.BatchNorm(x, scale, bias, 0.1, 1e-5)
+	if err != nil {
+		panic(err)
+	}
+	return stockAct(y, slope)
+}
+
+func (stockLayers) biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node {
+	return stockAct(gorgonia.Must(gorgonia.Auto(gorgonia.BroadcastAdd, x, bias)), slope)
+}
+
+func stockAct(x *gorgonia.Node, slope float64) *gorgonia.Node {
+	switch slope {
+	case 1:
+		return x
+	case 0:
+		return gorgonia.Must(gorgonia.Rectify(x))
+	}
+	return gorgonia.Must(gorgonia.LeakyRelu(x, slope))
+}
+
+type fastLayers struct{}
+
+func (fastLayers) conv(x, w *gorgonia.Node, stride, pad int, noFilter, noInput bool) *gorgonia.Node {
+	return gorgonia.Must(Conv2d(x, w, ConvOptions{Stride: stride, Pad: pad,
+		NoFilterGrad: noFilter, NoInputGrad: noInput}))
+}
+
+func (fastLayers) upconv(x, w *gorgonia.Node) *gorgonia.Node {
+	return gorgonia.Must(UpConv(x, w, ConvOptions{}))
+}
+
+func (fastLayers) normAct(x, scale, bias *gorgonia.Node, slope float64, noParam bool) *gorgonia.Node {
+	stats := NewBatchNormStats(x.Shape()[1])
+	return gorgonia.Must(BatchNorm(x, scale, bias, stats,
+		BatchNormOptions{Activation: LeakyReLU(slope), NoParamGrad: noParam}))
+}
+
+func (fastLayers) biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node {
+	return stockAct(gorgonia.Must(gorgonia.Auto(gorgonia.BroadcastAdd, x, bias)), slope)
+}
+
+// dcgan holds the parameters of the default generator and discriminator.
+type dcgan struct {
+	batch     int
+	gen, disc []string
+	values    map[string]*tensor.Dense
+}
+
+func newDCGAN(batch int) *dcgan {
+	m := &dcgan{batch: batch, values: map[string]*tensor.Dense{}}
+	rng := rand.New(rand.NewPCG(1, 1))
+	add := func(list *[]string, name string, std float64, shape ...int) {
+		t := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(shape...))
+		for i, d := 0, t.Data().([]float32); i < len(d); i++ {
+			d[i] = float32(rng.NormFloat64() * std)
+			if std == 0 && strings.HasSuffix(name, "scale") {
+				d[i] = 1
+			}
+		}
+		*list = append(*list, name)
+		m.values[name] = t
+	}
+	gc, dc := []int{512, 256, 128, 64}, []int{64, 128, 256, 512}
+	add(&m.gen, "g.fc.w", 0.02, 100, 16*gc[0])
+	add(&m.gen, "g.fc.scale", 0, 1, gc[0], 1, 1)
+	add(&m.gen, "g.fc.shift", 0, 1, gc[0], 1, 1)
+	for i := 1; i < len(gc); i++ {
+		add(&m.gen, fmt.Sprintf("g.up%d.w", i), 0.02, gc[i], gc[i-1], 3, 3)
+		add(&m.gen, fmt.Sprintf("g.up%d.scale", i), 0, 1, gc[i], 1, 1)
+		add(&m.gen, fmt.Sprintf("g.up%d.shift", i), 0, 1, gc[i], 1, 1)
+	}
+	add(&m.gen, "g.out.w", 0.02, 3, gc[3], 3, 3)
+	add(&m.gen, "g.out.b", 0, 1, 3, 1, 1)
+	add(&m.disc, "d.conv1.w", 0.02, dc[0], 3, 4, 4)
+	add(&m.disc, "d.conv1.b", 0, 1, dc[0], 1, 1)
+	for i := 1; i < len(dc); i++ {
+		add(&m.disc, fmt.Sprintf("d.conv%d.w", i+1), 0.02, dc[i], dc[i-1], 4, 4)
+		add(&m.disc, fmt.Sprintf("d.conv%d.scale", i+1), 0, 1, dc[i], 1, 1)
+		add(&m.disc, fmt.Sprintf("d.conv%d.shift", i+1), 0, 1, dc[i], 1, 1)
+	}
+	add(&m.disc, "d.out.w", 0.02, 1, dc[3], 4, 4)
+	add(&m.disc, "d.out.b", 0, 1, 1, 1, 1)
+	return m
+}
+
+// graph is one compiled loss and the gradients of the parameters it trains.
+type graph struct {
+	vm     gorgonia.VM
+	train  []string
+	grads  gorgonia.Nodes
+	inputs map[string]*tensor.Dense
+}
+
+// build makes the discriminator's (disc) or the generator's graph.
+func (m *dcgan) build(l layers, disc bool) *graph {
+	g := gorgonia.NewGraph()
+	gr := &graph{inputs: map[string]*tensor.Dense{}}
+	p := map[string]*gorgonia.Node{}
+	for name, v := range m.values {
+		p[name] = gorgonia.NodeFromAny(g, v, gorgonia.WithName(name))
+	}
+	input := func(name string, shape ...int) *gorgonia.Node {
+		t := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(shape...))
+		gr.inputs[name] = t
+		return gorgonia.NodeFromAny(g, t, gorgonia.WithName(name))
+	}
+	gen := func(z *gorgonia.Node) *gorgonia.Node {
+		x := gorgonia.Must(gorgonia.Mul(z, p["g.fc.w"]))
+		x = gorgonia.Must(gorgonia.Reshape(x, tensor.Shape{m.batch, 512, 4, 4}))
+		x = l.normAct(x, p["g.fc.scale"], p["g.fc.shift"], 0, disc)
+		for i := 1; i <= 3; i++ {
+			x = l.upconv(x, p[fmt.Sprintf("g.up%d.w", i)])
+			x = l.normAct(x, p[fmt.Sprintf("g.up%d.scale", i)], p[fmt.Sprintf("g.up%d.shift", i)],
+				0, disc)
+		}
+		x = l.upconv(x, p["g.out.w"])
+		return gorgonia.Must(gorgonia.Tanh(l.biasAct(x, p["g.out.b"], 1)))
+	}
+	// In the generator's graph the discriminator is not trained: its
+	// filters need no gradient. In the discriminator's, its input needs none.
+	dis := func(x *gorgonia.Node) *gorgonia.Node {
+		x = l.conv(x, p["d.conv1.w"], 2, 1, !disc, disc)
+		x = l.biasAct(x, p["d.conv1.b"], 0.2)
+		for i := 2; i <= 4; i++ {
+			x = l.conv(x, p[fmt.Sprintf("d.conv%d.w", i)], 2, 1, !disc, false)
+			x = l.normAct(x, p[fmt.Sprintf("d.conv%d.scale", i)],
+				p[fmt.Sprintf("d.conv%d.shift", i)], 0.2, !disc)
+		}
+		x = l.conv(x, p["d.out.w"], 1, 0, !disc, false)
+		x = l.biasAct(x, p["d.out.b"], 1)
+		return gorgonia.Must(gorgonia.Reshape(x, tensor.Shape{m.batch}))
+	}
+	meanSoftplus := func(x *gorgonia.Node) *gorgonia.Node {
+		return gorgonia.Must(gorgonia.Mean(gorgonia.Must(gorgonia.Softplus(x))))
+	}
+
+	fake := dis(gen(input("z", m.batch, 100)))
+	var loss *gorgonia.Node
+	if disc {
+		real := dis(input("real", m.batch, 3, 64, 64))
+		loss = gorgonia.Must(gorgonia.Add(meanSoftplus(gorgonia.Must(gorgonia.Neg(real))),
+			meanSoftplus(fake)))
+		gr.train = m.disc
+	} else {
+		loss = meanSoftplus(gorgonia.Must(gorgonia.Neg(fake)))
+		gr.train = m.gen
+	}
+	var wrt gorgonia.Nodes
+	for _, name := range gr.train {
+		wrt = append(wrt, p[name])
+	}
+	var err error
+	if gr.grads, err = gorgonia.Grad(loss, wrt...); err != nil {
+		panic(err)
+	}
+	gr.vm = gorgonia.NewTapeMachine(g)
+	return gr
+}
+
+// step runs the graph and takes a plain gradient step on its parameters.
+func (m *dcgan) step(gr *graph) error {
+	defer gr.vm.Reset()
+	if err := gr.vm.RunAll(); err != nil {
+		return err
+	}
+	for i, name := range gr.train {
+		p := m.values[name].Data().([]float32)
+		for j, v := range gr.grads[i].Value().Data().([]float32) {
+			p[j] -= 2e-4 * v
+		}
+	}
+	return nil
+}
+
+func BenchmarkDCGANStep(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		l    layers
+	}{{"stock", stockLayers{}}, {"fast", fastLayers{}}} {
+		b.Run(v.name, func(b *testing.B) {
+			const batch = 64
+			m := newDCGAN(batch)
+			disc, gen := m.build(v.l, true), m.build(v.l, false)
+			rng := rand.New(rand.NewPCG(2, 2))
+			for _, gr := range []*graph{disc, gen} {
+				for _, t := range gr.inputs {
+					for i, d := 0, t.Data().([]float32); i < len(d); i++ {
+						d[i] = float32(rng.NormFloat64() * 0.5)
+					}
+				}
+			}
+			iteration := func() {
+				if err := m.step(disc); err != nil {
+					b.Fatal(err)
+				}
+				if err := m.step(gen); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// The first iteration allocates the buffers every later one reuses.
+			iteration()
+			resetPeakRSS()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				iteration()
+			}
+			b.ReportMetric(float64(batch*b.N)/time.Since(start).Seconds(), "img/s")
+			b.ReportMetric(peakRSS()/(1<<20), "peakMiB")
+			runtime.KeepAlive(m)
+		})
+	}
+}
+
+// resetPeakRSS starts a new peak resident set size measurement (Linux).
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns the peak resident set size in bytes since the last reset,
+// from /proc/self/status (Linux), or 0.
+func peakRSS() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(rest, "kB")))
+			return float64(kb) * 1024
+		}
+	}
+	return 0
+}
