@@ -76,8 +76,7 @@ func (c conv) String() string {
 type convOp struct {
 	opBase
 	conv
-	out  output
-	cols scratch
+	out output
 }
 
 func (op *convOp) Arity() int                                            { return 2 }
@@ -94,10 +93,10 @@ func (op *convOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	y := op.out.get(dt, op.yShape())
 	if dt == tensor.Float32 {
-		convForward(op.conv, &op.cols, data[float32](in[0]), data[float32](in[1]),
+		convForward(op.conv, data[float32](in[0]), data[float32](in[1]),
 			data[float32](y))
 	} else {
-		convForward(op.conv, &op.cols, data[float64](in[0]), data[float64](in[1]),
+		convForward(op.conv, data[float64](in[0]), data[float64](in[1]),
 			data[float64](y))
 	}
 	return y, nil
@@ -122,11 +121,13 @@ func (op *convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.N
 }
 
 // convForward computes y = filter ⊛ x one sample per goroutine at a time.
-func convForward[T float](c conv, s *scratch, x, filter, y []T) {
+func convForward[T float](c conv, x, filter, y []T) {
+	ws := acquire()
+	defer release(ws)
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
-	cols := buffers[T](s, workers(c.n), k*n)
+	cols := buffers[T](&ws.cols, workers(c.n), k*n)
 	parallel(c.n, func(w, i int) {
 		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
 		gemm(false, false, c.cout, n, k, 1, filter, k, cols[w], n, 0, y[i*yLen:(i+1)*yLen], n)
@@ -138,8 +139,7 @@ func convForward[T float](c conv, s *scratch, x, filter, y []T) {
 type convInputGradOp struct {
 	opBase
 	conv
-	out  output
-	cols scratch
+	out output
 }
 
 func (op *convInputGradOp) Arity() int    { return 2 }
@@ -158,21 +158,23 @@ func (op *convInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	dx := op.out.get(dt, op.xShape())
 	if dt == tensor.Float32 {
-		convInputGrad(op.conv, &op.cols, data[float32](in[0]), data[float32](in[1]),
+		convInputGrad(op.conv, data[float32](in[0]), data[float32](in[1]),
 			data[float32](dx))
 	} else {
-		convInputGrad(op.conv, &op.cols, data[float64](in[0]), data[float64](in[1]),
+		convInputGrad(op.conv, data[float64](in[0]), data[float64](in[1]),
 			data[float64](dx))
 	}
 	return dx, nil
 }
 
 // convInputGrad computes dx = filterᵀ·dy, folded back onto the input.
-func convInputGrad[T float](c conv, s *scratch, filter, dy, dx []T) {
+func convInputGrad[T float](c conv, filter, dy, dx []T) {
+	ws := acquire()
+	defer release(ws)
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
-	cols := buffers[T](s, workers(c.n), k*n)
+	cols := buffers[T](&ws.cols, workers(c.n), k*n)
 	parallel(c.n, func(w, i int) {
 		gemm(true, false, k, n, c.cout, 1, filter, k, dy[i*yLen:(i+1)*yLen], n, 0, cols[w], n)
 		d := dx[i*xLen : (i+1)*xLen]
@@ -186,9 +188,7 @@ func convInputGrad[T float](c conv, s *scratch, filter, dy, dx []T) {
 type convFilterGradOp struct {
 	opBase
 	conv
-	out   output
-	cols  scratch
-	parts scratch
+	out output
 }
 
 func (op *convFilterGradOp) Arity() int    { return 2 }
@@ -207,10 +207,10 @@ func (op *convFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	df := op.out.get(dt, op.fShape())
 	if dt == tensor.Float32 {
-		convFilterGrad(op.conv, &op.cols, &op.parts, data[float32](in[0]),
+		convFilterGrad(op.conv, data[float32](in[0]),
 			data[float32](in[1]), data[float32](df))
 	} else {
-		convFilterGrad(op.conv, &op.cols, &op.parts, data[float64](in[0]),
+		convFilterGrad(op.conv, data[float64](in[0]),
 			data[float64](in[1]), data[float64](df))
 	}
 	return df, nil
@@ -218,13 +218,15 @@ func (op *convFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 
 // convFilterGrad computes df = Σ dy·colᵀ over the batch, each goroutine
 // summing its samples into its own part, the parts added at the end.
-func convFilterGrad[T float](c conv, cs, ps *scratch, x, dy, df []T) {
+func convFilterGrad[T float](c conv, x, dy, df []T) {
+	ws := acquire()
+	defer release(ws)
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
 	nw := workers(c.n)
-	cols := buffers[T](cs, nw, k*n)
-	parts := buffers[T](ps, nw, c.cout*k)
+	cols := buffers[T](&ws.cols, nw, k*n)
+	parts := buffers[T](&ws.parts, nw, c.cout*k)
 	for _, p := range parts {
 		clear(p)
 	}

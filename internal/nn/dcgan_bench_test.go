@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,8 +27,8 @@ import (
 type layers interface {
 	conv(x, w *gorgonia.Node, stride, pad int, noFilter, noInput bool) *gorgonia.Node
 	upconv(x, w *gorgonia.Node) *gorgonia.Node
-	normAct(x, scale, bias *gorgonia.Node, slope float64, noParam bool) *gorgonia.Node
-	biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node
+	normAct(x, scale, bias *gorgonia.Node, act Activation, noParam bool) *gorgonia.Node
+	biasAct(x, bias *gorgonia.Node, act Activation, noParam bool) *gorgonia.Node
 }
 
 type stockLayers struct{}
@@ -42,26 +43,17 @@ func (l stockLayers) upconv(x, w *gorgonia.Node) *gorgonia.Node {
 	return l.conv(gorgonia.Must(gorgonia.Upsample2D(x, 2)), w, 1, 1, false, false)
 }
 
-func (stockLayers) normAct(x, scale, bias *gorgonia.Node, slope float64, _ bool) *gorgonia.Node {
+func (stockLayers) normAct(x, scale, bias *gorgonia.Node, act Activation, _ bool) *gorgonia.Node {
 	y, _, _, _, err := gorgonia.BatchNorm(x, scale, bias, 0.1, 1e-5)
 	if err != nil {
 		panic(err)
 	}
-	return stockAct(y, slope)
+	return gorgonia.Must(stockActivation(y, act))
 }
 
-func (stockLayers) biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node {
-	return stockAct(gorgonia.Must(gorgonia.Auto(gorgonia.BroadcastAdd, x, bias)), slope)
-}
-
-func stockAct(x *gorgonia.Node, slope float64) *gorgonia.Node {
-	switch slope {
-	case 1:
-		return x
-	case 0:
-		return gorgonia.Must(gorgonia.Rectify(x))
-	}
-	return gorgonia.Must(gorgonia.LeakyRelu(x, slope))
+func (stockLayers) biasAct(x, bias *gorgonia.Node, act Activation, _ bool) *gorgonia.Node {
+	y := gorgonia.Must(gorgonia.Auto(gorgonia.BroadcastAdd, x, bias))
+	return gorgonia.Must(stockActivation(y, act))
 }
 
 type fastLayers struct{}
@@ -75,14 +67,14 @@ func (fastLayers) upconv(x, w *gorgonia.Node) *gorgonia.Node {
 	return gorgonia.Must(UpConv(x, w, ConvOptions{}))
 }
 
-func (fastLayers) normAct(x, scale, bias *gorgonia.Node, slope float64, noParam bool) *gorgonia.Node {
+func (fastLayers) normAct(x, scale, bias *gorgonia.Node, act Activation, noParam bool) *gorgonia.Node {
 	stats := NewBatchNormStats(x.Shape()[1])
 	return gorgonia.Must(BatchNorm(x, scale, bias, stats,
-		BatchNormOptions{Activation: LeakyReLU(slope), NoParamGrad: noParam}))
+		BatchNormOptions{Activation: act, NoParamGrad: noParam}))
 }
 
-func (fastLayers) biasAct(x, bias *gorgonia.Node, slope float64) *gorgonia.Node {
-	return stockAct(gorgonia.Must(gorgonia.Auto(gorgonia.BroadcastAdd, x, bias)), slope)
+func (fastLayers) biasAct(x, bias *gorgonia.Node, act Activation, noParam bool) *gorgonia.Node {
+	return gorgonia.Must(BiasAct(x, bias, BiasOptions{Activation: act, NoBiasGrad: noParam}))
 }
 
 // dcgan holds the parameters of the default generator and discriminator.
@@ -153,27 +145,27 @@ func (m *dcgan) build(l layers, disc bool) *graph {
 	gen := func(z *gorgonia.Node) *gorgonia.Node {
 		x := gorgonia.Must(gorgonia.Mul(z, p["g.fc.w"]))
 		x = gorgonia.Must(gorgonia.Reshape(x, tensor.Shape{m.batch, 512, 4, 4}))
-		x = l.normAct(x, p["g.fc.scale"], p["g.fc.shift"], 0, disc)
+		x = l.normAct(x, p["g.fc.scale"], p["g.fc.shift"], ReLU, disc)
 		for i := 1; i <= 3; i++ {
 			x = l.upconv(x, p[fmt.Sprintf("g.up%d.w", i)])
 			x = l.normAct(x, p[fmt.Sprintf("g.up%d.scale", i)], p[fmt.Sprintf("g.up%d.shift", i)],
-				0, disc)
+				ReLU, disc)
 		}
 		x = l.upconv(x, p["g.out.w"])
-		return gorgonia.Must(gorgonia.Tanh(l.biasAct(x, p["g.out.b"], 1)))
+		return l.biasAct(x, p["g.out.b"], Tanh, disc)
 	}
 	// In the generator's graph the discriminator is not trained: its
 	// filters need no gradient. In the discriminator's, its input needs none.
 	dis := func(x *gorgonia.Node) *gorgonia.Node {
 		x = l.conv(x, p["d.conv1.w"], 2, 1, !disc, disc)
-		x = l.biasAct(x, p["d.conv1.b"], 0.2)
+		x = l.biasAct(x, p["d.conv1.b"], LeakyReLU(0.2), !disc)
 		for i := 2; i <= 4; i++ {
 			x = l.conv(x, p[fmt.Sprintf("d.conv%d.w", i)], 2, 1, !disc, false)
 			x = l.normAct(x, p[fmt.Sprintf("d.conv%d.scale", i)],
-				p[fmt.Sprintf("d.conv%d.shift", i)], 0.2, !disc)
+				p[fmt.Sprintf("d.conv%d.shift", i)], LeakyReLU(0.2), !disc)
 		}
 		x = l.conv(x, p["d.out.w"], 1, 0, !disc, false)
-		x = l.biasAct(x, p["d.out.b"], 1)
+		x = l.biasAct(x, p["d.out.b"], Linear, !disc)
 		return gorgonia.Must(gorgonia.Reshape(x, tensor.Shape{m.batch}))
 	}
 	meanSoftplus := func(x *gorgonia.Node) *gorgonia.Node {
@@ -243,8 +235,10 @@ func BenchmarkDCGANStep(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			// The first iteration allocates the buffers every later one reuses.
+			// The first iteration allocates the buffers every later one
+			// reuses; memory left by earlier rounds goes back to the system.
 			iteration()
+			debug.FreeOSMemory()
 			resetPeakRSS()
 			b.ResetTimer()
 			start := time.Now()

@@ -37,16 +37,34 @@ func (g window) span(kx int) (lo, hi, ix int) {
 	return lo, hi, lo*g.stride - g.padX + kx
 }
 
+// maxKernel is the widest kernel whose spans live on the stack.
+const maxKernel = 16
+
+// spans returns span(kx) for every kernel column.
+func (g window) spans() [][3]int {
+	var buf [maxKernel][3]int
+	s := buf[:0]
+	if g.kw > maxKernel {
+		s = make([][3]int, 0, g.kw)
+	}
+	for kx := range g.kw {
+		lo, hi, ix := g.span(kx)
+		s = append(s, [3]int{lo, hi, ix})
+	}
+	return s
+}
+
 // im2col unfolds one sample x (c×h×w) into col (rows×cols), row
 // (ci·kh+ky)·kw+kx holding the inputs that kernel tap meets.
 func im2col[T float](g window, x, col []T) {
 	n := g.cols()
+	spans := g.spans()
 	for ci := range g.c {
 		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
-			for kx := range g.kw {
+			for kx, sp := range spans {
 				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
-				lo, hi, ix0 := g.span(kx)
+				lo, hi, ix0 := sp[0], sp[1], sp[2]
 				for oy := range g.oh {
 					seg := row[oy*g.ow : (oy+1)*g.ow]
 					iy := oy*g.stride - g.padY + ky
@@ -74,12 +92,13 @@ func im2col[T float](g window, x, col []T) {
 // every column entry to the input it came from. dx must be zeroed first.
 func col2im[T float](g window, col, dx []T) {
 	n := g.cols()
+	spans := g.spans()
 	for ci := range g.c {
 		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
-			for kx := range g.kw {
+			for kx, sp := range spans {
 				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
-				lo, hi, ix0 := g.span(kx)
+				lo, hi, ix0 := sp[0], sp[1], sp[2]
 				for oy := range g.oh {
 					iy := oy*g.stride - g.padY + ky
 					if iy < 0 || iy >= g.h {

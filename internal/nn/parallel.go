@@ -66,10 +66,9 @@ func split(n, least int, fn func(lo, hi int)) {
 	})
 }
 
-// scratch holds per-worker buffers that live as long as their operation,
-// so that a run after the first allocates nothing.
+// scratch is a set of reusable buffers of one role (unfolded columns,
+// partial sums...) within a workspace.
 type scratch struct {
-	mu  sync.Mutex
 	f32 [][]float32
 	f64 [][]float64
 }
@@ -77,8 +76,6 @@ type scratch struct {
 // buffers returns count buffers of n elements each, reusing earlier ones.
 // Their contents are undefined.
 func buffers[T float](s *scratch, count, n int) [][]T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var zero T
 	switch any(zero).(type) {
 	case float32:
@@ -101,4 +98,36 @@ func grow[T float](bufs [][]T, count, n int) [][]T {
 		bufs[i] = bufs[i][:n]
 	}
 	return bufs
+}
+
+// workspace is the scratch memory of one running operation. Operations
+// take one from the pool for the length of a Do and give it back, so that
+// all operations share a few workspaces (one per machine running at the
+// same time) and their buffers grow to the largest need and stay.
+type workspace struct {
+	cols, tmp, parts, filters, sums scratch
+}
+
+var workspaces struct {
+	sync.Mutex
+	free []*workspace
+}
+
+// acquire takes a workspace from the pool, making one if none is free.
+func acquire() *workspace {
+	workspaces.Lock()
+	defer workspaces.Unlock()
+	if n := len(workspaces.free); n > 0 {
+		ws := workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+		return ws
+	}
+	return new(workspace)
+}
+
+// release gives a workspace back to the pool.
+func release(ws *workspace) {
+	workspaces.Lock()
+	defer workspaces.Unlock()
+	workspaces.free = append(workspaces.free, ws)
 }

@@ -135,10 +135,7 @@ func gatherPhase[T float](h, w, p int, y, ph []T) {
 type upconvOp struct {
 	opBase
 	upconv
-	out     output
-	filters scratch
-	cols    scratch
-	tmp     scratch
+	out output
 }
 
 func (op *upconvOp) Arity() int    { return 2 }
@@ -157,9 +154,9 @@ func (op *upconvOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	}
 	y := op.out.get(dt, op.yShape())
 	if dt == tensor.Float32 {
-		upconvForward(op, data[float32](in[0]), data[float32](in[1]), data[float32](y))
+		upconvForward(op.upconv, data[float32](in[0]), data[float32](in[1]), data[float32](y))
 	} else {
-		upconvForward(op, data[float64](in[0]), data[float64](in[1]), data[float64](y))
+		upconvForward(op.upconv, data[float64](in[0]), data[float64](in[1]), data[float64](y))
 	}
 	return y, nil
 }
@@ -184,15 +181,16 @@ func (op *upconvOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	return grads, nil
 }
 
-func upconvForward[T float](op *upconvOp, x, f, y []T) {
-	u := op.upconv
+func upconvForward[T float](u upconv, x, f, y []T) {
+	ws := acquire()
+	defer release(ws)
 	k, n := 4*u.cin, u.h*u.w
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&op.filters, 4, u.cout*k)
+	fp := buffers[T](&ws.filters, 4, u.cout*k)
 	phaseFilters(u, f, fp)
 	nw := workers(u.n)
-	cols := buffers[T](&op.cols, nw, k*n)
-	tmp := buffers[T](&op.tmp, nw, u.cout*n)
+	cols := buffers[T](&ws.cols, nw, k*n)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
 	parallel(u.n, func(w, i int) {
 		for p := range 4 {
 			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
@@ -207,10 +205,7 @@ func upconvForward[T float](op *upconvOp, x, f, y []T) {
 type upconvInputGradOp struct {
 	opBase
 	upconv
-	out     output
-	filters scratch
-	cols    scratch
-	tmp     scratch
+	out output
 }
 
 func (op *upconvInputGradOp) Arity() int    { return 2 }
@@ -229,22 +224,23 @@ func (op *upconvInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) 
 	}
 	dx := op.out.get(dt, op.xShape())
 	if dt == tensor.Float32 {
-		upconvInputGrad(op, data[float32](in[0]), data[float32](in[1]), data[float32](dx))
+		upconvInputGrad(op.upconv, data[float32](in[0]), data[float32](in[1]), data[float32](dx))
 	} else {
-		upconvInputGrad(op, data[float64](in[0]), data[float64](in[1]), data[float64](dx))
+		upconvInputGrad(op.upconv, data[float64](in[0]), data[float64](in[1]), data[float64](dx))
 	}
 	return dx, nil
 }
 
-func upconvInputGrad[T float](op *upconvInputGradOp, f, dy, dx []T) {
-	u := op.upconv
+func upconvInputGrad[T float](u upconv, f, dy, dx []T) {
+	ws := acquire()
+	defer release(ws)
 	k, n := 4*u.cin, u.h*u.w
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&op.filters, 4, u.cout*k)
+	fp := buffers[T](&ws.filters, 4, u.cout*k)
 	phaseFilters(u, f, fp)
 	nw := workers(u.n)
-	cols := buffers[T](&op.cols, nw, k*n)
-	tmp := buffers[T](&op.tmp, nw, u.cout*n)
+	cols := buffers[T](&ws.cols, nw, k*n)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
 	parallel(u.n, func(w, i int) {
 		d := dx[i*xLen : (i+1)*xLen]
 		clear(d)
@@ -261,11 +257,7 @@ func upconvInputGrad[T float](op *upconvInputGradOp, f, dy, dx []T) {
 type upconvFilterGradOp struct {
 	opBase
 	upconv
-	out   output
-	cols  scratch
-	tmp   scratch
-	parts scratch
-	sums  scratch
+	out output
 }
 
 func (op *upconvFilterGradOp) Arity() int    { return 2 }
@@ -284,24 +276,25 @@ func (op *upconvFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error)
 	}
 	df := op.out.get(dt, op.fShape())
 	if dt == tensor.Float32 {
-		upconvFilterGrad(op, data[float32](in[0]), data[float32](in[1]), data[float32](df))
+		upconvFilterGrad(op.upconv, data[float32](in[0]), data[float32](in[1]), data[float32](df))
 	} else {
-		upconvFilterGrad(op, data[float64](in[0]), data[float64](in[1]), data[float64](df))
+		upconvFilterGrad(op.upconv, data[float64](in[0]), data[float64](in[1]), data[float64](df))
 	}
 	return df, nil
 }
 
 // upconvFilterGrad sums, per goroutine, the four phase filter gradients
 // of its samples, adds the goroutines' parts and folds them onto 3×3.
-func upconvFilterGrad[T float](op *upconvFilterGradOp, x, dy, df []T) {
-	u := op.upconv
+func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
+	ws := acquire()
+	defer release(ws)
 	k, n := 4*u.cin, u.h*u.w
 	xLen, yLen := u.cin*n, 4*u.cout*n
 	fLen := u.cout * k
 	nw := workers(u.n)
-	cols := buffers[T](&op.cols, nw, k*n)
-	tmp := buffers[T](&op.tmp, nw, u.cout*n)
-	parts := buffers[T](&op.parts, nw, 4*fLen)
+	cols := buffers[T](&ws.cols, nw, k*n)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
+	parts := buffers[T](&ws.parts, nw, 4*fLen)
 	for _, p := range parts {
 		clear(p)
 	}
@@ -313,7 +306,7 @@ func upconvFilterGrad[T float](op *upconvFilterGradOp, x, dy, df []T) {
 				parts[w][p*fLen:(p+1)*fLen], k)
 		}
 	})
-	sum := buffers[T](&op.sums, 1, 4*fLen)[0]
+	sum := buffers[T](&ws.sums, 1, 4*fLen)[0]
 	sumParts(parts, sum)
 	foldFilters(u, [][]T{sum[:fLen], sum[fLen : 2*fLen], sum[2*fLen : 3*fLen], sum[3*fLen:]}, df)
 }
