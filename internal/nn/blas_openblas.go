@@ -18,3 +18,6 @@ func init() {
 	impl32 = netlib.Implementation{}
 	impl64 = netlib.Implementation{}
 }
+
+// setBLASThreads sets the number of threads OpenBLAS uses for one call.
+func setBLASThreads(n int) { C.openblas_set_num_threads(C.int(n)) }

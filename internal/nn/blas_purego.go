@@ -11,3 +11,6 @@ func init() {
 	impl32 = gonum.Implementation{}
 	impl64 = gonum.Implementation{}
 }
+
+// setBLASThreads does nothing: gonum's BLAS has no thread setting.
+func setBLASThreads(int) {}

@@ -216,6 +216,7 @@ func BenchmarkDCGANStep(b *testing.B) {
 		l    layers
 	}{{"stock", stockLayers{}}, {"fast", fastLayers{}}} {
 		b.Run(v.name, func(b *testing.B) {
+			useBLAS(v.name == "fast")
 			const batch = 64
 			m := newDCGAN(batch)
 			disc, gen := m.build(v.l, true), m.build(v.l, false)

@@ -79,9 +79,7 @@ func im2col[T float](g window, x, col []T) {
 						copy(seg[lo:hi], src[ix0:])
 						continue
 					}
-					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
-						seg[ox] = src[ix]
-					}
+					gather(seg[lo:hi], src[ix0:], g.stride)
 				}
 			}
 		}
@@ -119,6 +117,23 @@ func col2im[T float](g window, col, dx []T) {
 				}
 			}
 		}
+	}
+}
+
+// gather sets dst[i] = src[i·stride].
+func gather[T float](dst, src []T, stride int) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:(len(dst)-1)*stride+1]
+	if stride == 2 {
+		for i := range dst {
+			dst[i] = src[2*i]
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = src[i*stride]
 	}
 }
 
