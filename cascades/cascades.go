@@ -137,16 +137,11 @@ func animeFaceDirs() []string {
 // VerifyAnimeFace checks that the file at path is the upstream
 // lbpcascade_animeface.xml.
 func VerifyAnimeFace(path string) error {
-	f, err := os.Open(path)
+	got, err := SHA256(path)
 	if err != nil {
-		return fmt.Errorf("verify cascade: %w", err)
+		return err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("verify cascade %s: %w", path, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != AnimeFaceSHA256 {
+	if got != AnimeFaceSHA256 {
 		return fmt.Errorf("%w: %s has SHA-256 %s, want %s: %s",
 			ErrChecksum, path, got, AnimeFaceSHA256, howToGet)
 	}
@@ -179,4 +174,19 @@ func openCVCandidates(name string) []string {
 		filepath.Join("haarcascades", "haarcascade_"+name+"_default.xml"),
 		filepath.Join("lbpcascades", "lbpcascade_"+name+".xml"),
 	}
+}
+
+// SHA256 returns the hex SHA-256 of the file at path, to record which
+// cascade found a face.
+func SHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hash cascade: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash cascade %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"gocv.io/x/gocv"
-
 )
 
 // TestNoMatLeak opens, detects and cuts an illustration with transparency

@@ -232,3 +232,16 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestSniffAgreesWithDecoder(t *testing.T) {
+	for _, tt := range formats(t) {
+		if got := Sniff(tt.data[:SniffLen]); got != tt.format {
+			t.Errorf("%s: Sniff = %q, want %q", tt.name, got, tt.format)
+		}
+	}
+	for _, s := range []string{"", "hello, world", "RIFF\x00\x00\x00\x00WAVE"} {
+		if got := Sniff([]byte(s)); got != "" {
+			t.Errorf("Sniff(%q) = %q, want none", s, got)
+		}
+	}
+}
