@@ -18,7 +18,7 @@ import (
 	"animeface/cascades"
 	"animeface/dataset"
 	"animeface/internal/face"
-		"animeface/internal/progress"
+	"animeface/internal/progress"
 )
 
 // Options configure Run. Start from DefaultOptions.
