@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"runtime"
 
 	"animeface/cascades"
@@ -90,6 +91,9 @@ func (o Options) check() (Options, error) {
 	case o.Margin < 0 || o.MinFace < 0:
 		return o, fmt.Errorf("options: margin %v and min face %d must not be negative",
 			o.Margin, o.MinFace)
+	}
+	if st, err := os.Stat(o.In); err != nil || !st.IsDir() {
+		return o, fmt.Errorf("input folder %s: missing or not a folder", o.In)
 	}
 	if o.MinFace == 0 {
 		o.MinFace = AutoMinFace(o.Size, o.Margin)
