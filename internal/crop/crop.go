@@ -139,8 +139,8 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		c := &cropper{opts: opts, det: d, record: det}
 		return c.process, func() { d.Close() }, nil
 	}
-	sum, err := runAll(ctx, opts.In, opts.Out, opts.Part, opts.ShardSize, opts.Workers,
-		mk, opts.Log, opts.Progress)
+	sum, err := runAll(ctx, opts.In, opts.Out, opts.Part.Prefix("faces"), opts.Part,
+		opts.ShardSize, opts.Workers, mk, opts.Log, opts.Progress)
 	sum.MinFace = opts.MinFace
 	return sum, err
 }
@@ -158,9 +158,9 @@ func detectorRecord(c cascades.Cascade, opts Options) (*dataset.Detector, error)
 
 // runAll is the part Run and Import share: list the sources, drop those
 // already done, process the rest and commit them.
-func runAll(ctx context.Context, in, out string, part Part, shardSize, workers int,
+func runAll(ctx context.Context, in, out, prefix string, part Part, shardSize, workers int,
 	mk newProcess, log *slog.Logger, progressTo io.Writer) (Summary, error) {
-	sum := Summary{Bad: map[string]int{}, Prefix: part.Prefix()}
+	sum := Summary{Bad: map[string]int{}, Prefix: prefix}
 	all, err := Walk(in, func(rel string, err error) {
 		log.Warn("skipped", "file", rel, "error", err)
 	})

@@ -56,11 +56,11 @@ func (p Part) Has(rel string) bool {
 	return p.N <= 1 || hashPath(rel)%uint64(p.N) == uint64(p.I)
 }
 
-// Prefix returns the shard prefix for the part: "faces" for the whole,
-// "faces-partI-ofN" for a part, so parts never write the same shard name.
-func (p Part) Prefix() string {
+// Prefix returns the shard prefix for the part: base for the whole,
+// "BASE-partI-ofN" for a part, so parts never write the same shard name.
+func (p Part) Prefix(base string) string {
 	if p.N <= 1 {
-		return "faces"
+		return base
 	}
-	return fmt.Sprintf("faces-part%d-of%d", p.I, p.N)
+	return fmt.Sprintf("%s-part%d-of%d", base, p.I, p.N)
 }
