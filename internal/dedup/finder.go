@@ -8,16 +8,23 @@ import (
 	"slices"
 )
 
-// DefaultThreshold is the Hamming radius under which two pHashes count as
-// near duplicates. On faces-mlds-96 at 64×64 it keeps every altered copy
-// (JPEG re-encode, down and up scale, brightness, a small crop) of 1,000
-// faces and none of the 5 million pairs of different faces
-// (TestHashSeparation prints the distributions behind it).
+// DefaultThreshold is the Hamming radius under which two DHashes are
+// near-duplicate candidates. On altered copies of real faces (see DHash) it
+// keeps 97% of the copies while letting through 0.005% of the pairs of
+// different faces, a load the pixel confirmation refuses cheaply; radius 12
+// would keep 99% but the search reads 2.6 times more buckets and lets
+// through five times more different faces.
 const DefaultThreshold = 10
 
 // thumbSide is the side of the colour thumbnails kept for the optional
 // pixel confirmation: 768 bytes a face.
 const thumbSide = 16
+
+// DefaultConfirmMSE is the default largest thumbnail MSE of a confirmed
+// near-duplicate pair: on the altered copies of real faces 0.010 loses 3% of
+// the recall, 0.015 keeps it within 0.3% of no confirmation, and it refuses
+// every pair of different faces the hash let through but one in 200.
+const DefaultConfirmMSE = 0.015
 
 // Face is what the finder needs to know about a face besides its pixels.
 type Face struct {
@@ -34,7 +41,7 @@ type Face struct {
 
 // Options set how duplicates are found.
 type Options struct {
-	// Threshold is the largest Hamming distance between the pHashes of two
+	// Threshold is the largest Hamming distance between the DHashes of two
 	// near duplicates; 0 finds exact duplicates only.
 	Threshold int
 	// ConfirmMSE, when above 0, confirms each near-duplicate pair found by
@@ -52,6 +59,7 @@ type Options struct {
 // concurrent use.
 type Finder struct {
 	opts    Options
+	hash    func(image.Image) Hash
 	faces   []Face
 	hashes  []Hash
 	thumbs  []uint8
@@ -72,6 +80,7 @@ func NewFinder(opts Options) *Finder {
 	}
 	return &Finder{
 		opts:    opts,
+		hash:    DHash,
 		pixels:  map[[sha256.Size]byte]int32{},
 		sources: map[sourceCrop]int32{},
 	}
@@ -82,7 +91,7 @@ func NewFinder(opts Options) *Finder {
 func (f *Finder) Add(face Face, img *image.NRGBA) {
 	id := int32(len(f.faces))
 	f.faces = append(f.faces, face)
-	f.hashes = append(f.hashes, PHash(img))
+	f.hashes = append(f.hashes, f.hash(img))
 	if f.opts.ConfirmMSE > 0 {
 		f.thumbs = append(f.thumbs, thumbnail(img)...)
 	}

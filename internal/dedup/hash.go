@@ -17,16 +17,7 @@ func Distance(a, b Hash) int { return bits.OnesCount64(uint64(a ^ b)) }
 // PHash returns the DCT perceptual hash of img: the luma is averaged down to
 // 32×32, transformed with a 2-D DCT-II, and each of the 8×8 lowest
 // frequencies after the constant term sets one bit when it is above their
-// median.
-//
-// It is the hash dedup uses. Measured on 1,000 faces of faces-mlds-96 at
-// 64×64 with four altered copies each (JPEG quality 70, down to 32 and up,
-// brightness +12, a crop of 3 pixels and resize), pHash keeps every altered
-// copy within 12 bits of its original (99th percentile 8) while the closest
-// pair of different faces is 14 bits apart (0.01th percentile 19); dHash
-// keeps its copies within 17 bits (99th percentile 12) with different faces
-// as close as 9 bits (0.01th percentile 15): its duplicate and non-duplicate
-// distances overlap, pHash's do not. TestHashSeparation prints these figures.
+// median. It is kept for comparison with DHash, which dedup uses.
 func PHash(img image.Image) Hash {
 	const n, low = 32, 8
 	luma := resizeLuma(img, n, n)
@@ -52,7 +43,20 @@ func PHash(img image.Image) Hash {
 
 // DHash returns the difference hash of img: the luma averaged down to 9×8,
 // one bit per horizontally adjacent pair that gets brighter to the right.
-// It is kept for comparison with PHash (see PHash for the figures).
+//
+// Dedup uses DHash rather than PHash. Measured on 998 faces of
+// faces-mlds-96 at 64×64 with four altered copies each (JPEG quality 70,
+// down to half size and up, brightness +12, a crop of 4 source pixels and
+// resize), within 10 bits DHash keeps 97.0% of the copies and lets 0.005% of
+// the pairs of different faces through; PHash keeps 94.4% and 0.0004%.
+// PHash is the stricter hash, DHash the one that tolerates small crops (the
+// alteration that moves hashes most: PHash moves a median of 8 bits on it).
+// False candidates cost little, since the pixel confirmation refuses them,
+// while the search cost grows steeply with the radius (radius 12 reads
+// 2.6 times the buckets of radius 10), so the hash that keeps more copies at
+// a given radius wins: after grouping and confirmation at radius 10, DHash
+// reaches precision 0.995 and recall 0.955, PHash 1.000 and 0.916.
+// TestHashSeparation and TestFindAlteredCopies print these figures.
 func DHash(img image.Image) Hash {
 	luma := resizeLuma(img, 9, 8)
 	var h Hash

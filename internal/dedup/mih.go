@@ -155,11 +155,14 @@ func (ix *Index) bucketPairs(out []Pair, c int, s uint32, radius int,
 	}
 	for _, m := range masks {
 		u := s ^ m
+		// Both buckets are in ascending id order, so the queries with a
+		// smaller id than e are a prefix that grows with e.
+		p := 0
 		for _, e := range t.entries[t.start[u]:t.start[u+1]] {
-			for _, q := range queries {
-				if e.id <= q.id {
-					continue
-				}
+			for p < len(queries) && queries[p].id < e.id {
+				p++
+			}
+			for _, q := range queries[:p] {
 				d := Distance(q.h, e.h)
 				if d > radius || foundEarlier(q.h, e.h, c, radii) {
 					continue

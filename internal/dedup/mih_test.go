@@ -106,12 +106,14 @@ func BenchmarkPairsMillion(b *testing.B) {
 		name   string
 		hashes []Hash
 	}{{"uniform", uniform}, {"clustered", clustered}} {
-		b.Run(c.name, func(b *testing.B) {
-			var pairs int
-			for b.Loop() {
-				pairs = len(NewIndex(c.hashes).Pairs(DefaultThreshold, 0, nil))
-			}
-			b.ReportMetric(float64(pairs), "pairs")
-		})
+		for _, radius := range []int{10, 12} {
+			b.Run(fmt.Sprintf("%s-r%d", c.name, radius), func(b *testing.B) {
+				var pairs int
+				for b.Loop() {
+					pairs = len(NewIndex(c.hashes).Pairs(radius, 0, nil))
+				}
+				b.ReportMetric(float64(pairs), "pairs")
+			})
+		}
 	}
 }
