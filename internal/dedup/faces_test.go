@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/draw"
+
+	"animeface/internal/testdata"
 )
 
 // family is a face of faces-mlds-96 at the dataset's size with its altered
@@ -46,7 +48,7 @@ var alterations = []struct {
 // per alteration.
 func loadFamilies(t testing.TB, n int) []family {
 	t.Helper()
-	dir := filepath.Join(sharedDir(t), "data", "faces-mlds-96")
+	dir := testdata.Path(t, "data", "faces-mlds-96")
 	out := make([]family, n)
 	for i := range out {
 		src := readFace(t, filepath.Join(dir, fmt.Sprintf("%d.jpg", i)))
@@ -239,25 +241,3 @@ func brighten(src *image.NRGBA, delta int) *image.NRGBA {
 	}
 	return out
 }
-
-// sharedDir finds the shared test data beside the repository.
-// TODO: use testdata.Shared once it is on main.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if fi, err := os.Stat(filepath.Join(d, "shared", "data")); err == nil && fi.IsDir() {
-			return filepath.Join(d, "shared")
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
-	if s := "/work/shared"; dirExists(s) {
-		return s
-	}
-	t.Fatal("shared test data not found")
-	return ""
-}
-
-func dirExists(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }

@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"animeface/internal/testdata"
 )
 
 // TestGetchuDuplicates searches faces-getchu-64, which holds real
 // duplicates, and checks that every set of byte-identical files ends up in
 // one group. It logs what it finds there.
 func TestGetchuDuplicates(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "data", "faces-getchu-64")
+	dir := testdata.Path(t, "data", "faces-getchu-64")
 	names, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no faces in %s: %v", dir, err)
