@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 )
 
-// generateBatch bounds the memory of Generate's graph.
-const generateBatch = 64
+// generateBatch is the batch Generate draws faces in, the size of a
+// training sample montage.
+const generateBatch = sampleCount
 
-// Generate returns n faces from a run's generator, using the running
-// batch-norm statistics so that each face depends only on its latent
-// vector. checkpoint is a path or a file name in the run's checkpoints
-// folder; empty means the newest. The same seed gives the same faces.
+// Generate returns n faces from a run's generator. checkpoint is a path or
+// a file name in the run's checkpoints folder; empty means the newest.
+// Faces are made in batches of 64 with batch statistics, as in training;
+// face i depends only on the checkpoint, the seed and i, not on n.
 func Generate(run, checkpoint string, n int, seed uint64) ([]*image.NRGBA, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("generate %d faces: want at least 1", n)
@@ -34,27 +35,22 @@ func Generate(run, checkpoint string, n int, seed uint64) ([]*image.NRGBA, error
 	if err := restoreParams(m.gen, c.Params); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	batch := min(n, generateBatch)
-	smp, err := newSampler(m, batch)
+	smp, err := newSampler(m, generateBatch)
 	if err != nil {
 		return nil, err
 	}
-	if err := restoreNorms(smp.norms, c.Norms); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 
+	// Whole batches are drawn even for fewer faces, so that a face's
+	// batch companions do not depend on n.
 	rng := rand.New(rand.NewPCG(seed, streamFixed))
-	z := latents(rng, n, c.Arch.Latent)
 	var faces []*image.NRGBA
-	for start := 0; start < n; start += batch {
-		chunk := make([]float32, batch*c.Arch.Latent)
-		copy(chunk, z[start*c.Arch.Latent:])
-		out, err := smp.generate(chunk)
+	for len(faces) < n {
+		out, err := smp.generate(latents(rng, generateBatch, c.Arch.Latent))
 		if err != nil {
 			return nil, err
 		}
-		imgs := toImages(out, batch, c.Arch.Size)
-		faces = append(faces, imgs[:min(batch, n-start)]...)
+		imgs := toImages(out, generateBatch, c.Arch.Size)
+		faces = append(faces, imgs[:min(generateBatch, n-len(faces))]...)
 	}
 	return faces, nil
 }

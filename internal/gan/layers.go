@@ -79,6 +79,8 @@ func (b *builder) normAct(x, scale, shift *G.Node, act activation) *G.Node {
 
 	// A new op's running variance is zero; Reset makes it one. SetTraining
 	// is called only to leave training, since entering it resets the stats.
+	// NewTapeMachine calls SetTraining on every op too: statistics are set
+	// after the machine is made, and a graph that uses them needs EvalMode.
 	b.fail("batch norm reset", op.Reset())
 	if !b.train {
 		b.fail("batch norm mode", op.SetTraining(false))

@@ -213,25 +213,26 @@ func scalar(v G.Value) float64 {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// sampler generates images with the generator's running batch statistics,
-// so an image depends only on its z and not on the rest of the batch.
+// sampler generates images with batch statistics, as the discriminator saw
+// them in training: running statistics lag a generator that changes fast,
+// and give flat faces early in a run. A face therefore depends on the
+// other faces of its batch; callers keep batches fixed for determinism.
 type sampler struct {
-	vm    G.VM
-	z     *tensor.Dense
-	norms []*norm
-	out   G.Value
+	vm  G.VM
+	z   *tensor.Dense
+	out G.Value
 }
 
 func newSampler(m *model, batch int) (*sampler, error) {
 	g := G.NewGraph()
-	b := &builder{g: g, train: false}
+	b := &builder{g: g, train: true}
 	p := bind(g, m.gen)
 	lg := newInputs(g, m.arch, batch, false)
 	img := m.generator(b, p, lg.zNode(g))
 	if b.err != nil {
 		return nil, fmt.Errorf("sampler graph: %w", b.err)
 	}
-	s := &sampler{z: lg.z, norms: b.norms}
+	s := &sampler{z: lg.z}
 	G.Read(img, &s.out)
 	s.vm = G.NewTapeMachine(g)
 	return s, nil
@@ -245,14 +246,4 @@ func (s *sampler) generate(z []float32) ([]float32, error) {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	return append([]float32(nil), s.out.Data().([]float32)...), nil
-}
-
-// copyStats gives s the running statistics of the generator norms from.
-func (s *sampler) copyStats(from []*norm) error {
-	for i, n := range s.norms {
-		if err := n.setStats(from[i].stats()); err != nil {
-			return err
-		}
-	}
-	return nil
 }

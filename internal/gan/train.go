@@ -370,9 +370,6 @@ func (s *session) record(m Metric) error {
 // writeSamples draws the fixed latents into a montage and refreshes the
 // loss plot next to it.
 func (s *session) writeSamples() (string, error) {
-	if err := s.smp.copyStats(s.st.gen.norms); err != nil {
-		return "", err
-	}
 	out, err := s.smp.generate(s.fixedZ)
 	if err != nil {
 		return "", err
