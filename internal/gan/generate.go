@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+
+	"animeface/internal/montage"
 )
 
 // generateBatch is the batch Generate draws faces in, the size of a
@@ -71,4 +73,22 @@ func findCheckpoint(run, checkpoint string) (string, error) {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	return in, nil
+}
+
+// WriteFaces writes faces as dir/face-NNNN.png and an 8-column montage
+// dir/montage.png, each atomically, and returns the montage's path.
+func WriteFaces(dir string, faces []*image.NRGBA) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("output folder: %w", err)
+	}
+	tiles := make([]image.Image, len(faces))
+	for i, f := range faces {
+		path := filepath.Join(dir, fmt.Sprintf("face-%04d.png", i))
+		if err := montage.WritePNG(path, f); err != nil {
+			return "", err
+		}
+		tiles[i] = f
+	}
+	path := filepath.Join(dir, "montage.png")
+	return path, montage.WritePNG(path, montage.Grid(tiles, 8, 2))
 }

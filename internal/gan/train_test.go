@@ -90,6 +90,16 @@ func TestShortRun(t *testing.T) {
 		t.Errorf("two latents gave the same face (mean difference %.2f)",
 			meanDiff(faces[0], faces[1]))
 	}
+
+	dir := t.TempDir()
+	montagePath, err := WriteFaces(dir, faces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "face-*.png"))
+	if len(files) != 4 || montagePath != filepath.Join(dir, "montage.png") {
+		t.Errorf("wrote %v and %s, want 4 faces and montage.png", files, montagePath)
+	}
 }
 
 // spread is the standard deviation of an image's channel values.
