@@ -165,7 +165,7 @@ func restoreParams(ps []*param, saved []savedTensor) error {
 func saveNorms(ns []*norm) []savedNorm {
 	out := make([]savedNorm, len(ns))
 	for i, n := range ns {
-		m, v := n.stats()
+		m, v := n.runningStats()
 		out[i] = savedNorm{Name: n.name, Mean: m, Variance: v}
 	}
 	return out

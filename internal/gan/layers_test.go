@@ -28,8 +28,8 @@ func TestLayerGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node { return b.conv(in[0], in[1], 2, 1) }},
 		{"conv 4x4 valid", [][]int{{2, 3, 4, 4}, {1, 3, 4, 4}},
 			func(b *builder, in []*G.Node) *G.Node { return b.conv(in[0], in[1], 1, 0) }},
-		{"upsample 2x", [][]int{{2, 3, 3, 4}},
-			func(b *builder, in []*G.Node) *G.Node { return b.upsample2x(in[0]) }},
+		{"upsample 2x + conv 3x3", [][]int{{2, 3, 3, 4}, {2, 3, 3, 3}},
+			func(b *builder, in []*G.Node) *G.Node { return b.upconv(in[0], in[1]) }},
 		{"batch norm + relu", [][]int{{4, 3, 3, 3}, {1, 3, 1, 1}, {1, 3, 1, 1}},
 			func(b *builder, in []*G.Node) *G.Node {
 				return b.normAct(in[0], in[1], in[2], actReLU)
@@ -38,12 +38,12 @@ func TestLayerGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node {
 				return b.normAct(in[0], in[1], in[2], actLeaky)
 			}},
-		{"leaky relu", [][]int{{2, 3, 2, 2}},
-			func(b *builder, in []*G.Node) *G.Node { return b.activate(in[0], actLeaky) }},
-		{"tanh", [][]int{{2, 3, 2, 2}},
-			func(b *builder, in []*G.Node) *G.Node { return b.tanh(in[0]) }},
+		{"bias + leaky relu", [][]int{{2, 3, 2, 2}, {1, 3, 1, 1}},
+			func(b *builder, in []*G.Node) *G.Node { return b.biasAct(in[0], in[1], actLeaky) }},
+		{"bias + tanh", [][]int{{2, 3, 2, 2}, {1, 3, 1, 1}},
+			func(b *builder, in []*G.Node) *G.Node { return b.biasAct(in[0], in[1], actTanh) }},
 		{"bias", [][]int{{2, 3, 2, 2}, {1, 3, 1, 1}},
-			func(b *builder, in []*G.Node) *G.Node { return b.addBias(in[0], in[1]) }},
+			func(b *builder, in []*G.Node) *G.Node { return b.biasAct(in[0], in[1], actNone) }},
 		{"linear", [][]int{{3, 4}, {4, 5}},
 			func(b *builder, in []*G.Node) *G.Node { return b.matMul(in[0], in[1]) }},
 		{"discriminator loss", [][]int{{5}, {5}},

@@ -164,14 +164,11 @@ func (m *model) generator(b *builder, p map[string]*G.Node, z *G.Node) *G.Node {
 	x = b.normAct(x, p["g.fc.scale"], p["g.fc.shift"], actReLU)
 	for i := 1; i < len(gc); i++ {
 		pre := fmt.Sprintf("g.up%d.", i)
-		x = b.upsample2x(x)
-		x = b.conv(x, p[pre+"w"], 1, 1)
+		x = b.upconv(x, p[pre+"w"])
 		x = b.normAct(x, p[pre+"scale"], p[pre+"shift"], actReLU)
 	}
-	x = b.upsample2x(x)
-	x = b.conv(x, p["g.out.w"], 1, 1)
-	x = b.addBias(x, p["g.out.b"])
-	return b.tanh(x)
+	x = b.upconv(x, p["g.out.w"])
+	return b.biasAct(x, p["g.out.b"], actTanh)
 }
 
 // discriminator adds the discriminator to b's graph: images (batch, 3,
@@ -181,14 +178,13 @@ func (m *model) discriminator(b *builder, p map[string]*G.Node, x *G.Node) *G.No
 	batch := x.Shape()[0]
 
 	x = b.conv(x, p["d.conv1.w"], 2, 1)
-	x = b.addBias(x, p["d.conv1.b"])
-	x = b.activate(x, actLeaky)
+	x = b.biasAct(x, p["d.conv1.b"], actLeaky)
 	for i := 1; i < len(dc); i++ {
 		pre := fmt.Sprintf("d.conv%d.", i+1)
 		x = b.conv(x, p[pre+"w"], 2, 1)
 		x = b.normAct(x, p[pre+"scale"], p[pre+"shift"], actLeaky)
 	}
 	x = b.conv(x, p["d.out.w"], 1, 0)
-	x = b.addBias(x, p["d.out.b"])
+	x = b.biasAct(x, p["d.out.b"], actNone)
 	return b.reshape(x, batch)
 }

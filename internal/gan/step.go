@@ -65,7 +65,7 @@ func sizes(ps []*param) []int {
 // its gradient with respect to the discriminator's parameters.
 func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
-	b := &builder{g: g, train: true}
+	b := &builder{g: g, train: true, learned: names(m.disc)}
 	p := bind(g, m.params())
 	lg := newInputs(g, m.arch, batch, true)
 
@@ -91,7 +91,7 @@ func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 // respect to the generator's parameters.
 func newGenGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
-	b := &builder{g: g, train: true}
+	b := &builder{g: g, train: true, learned: names(m.gen)}
 	p := bind(g, m.params())
 	lg := newInputs(g, m.arch, batch, false)
 
@@ -106,6 +106,15 @@ func newGenGraph(m *model, batch int) (*lossGraph, error) {
 	G.Read(loss, &lg.loss)
 	G.Read(fakeLogits, &lg.fakeLogits)
 	return lg, lg.compile(g, loss, m.gen, p)
+}
+
+// names returns the set of the names of ps.
+func names(ps []*param) map[string]bool {
+	set := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		set[p.name] = true
+	}
+	return set
 }
 
 // newInputs allocates the input tensors of a graph.

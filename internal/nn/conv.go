@@ -230,7 +230,7 @@ func convFilterGrad[T float](c conv, x, dy, df []T) {
 	for _, p := range parts {
 		clear(p)
 	}
-	parallel(c.n, func(w, i int) {
+	parallelFixed(c.n, func(w, i int) {
 		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
 		gemm(false, true, c.cout, k, n, 1, dy[i*yLen:(i+1)*yLen], n, cols[w], n, 1, parts[w], k)
 	})

@@ -35,6 +35,24 @@ func parallel(n int, fn func(worker, i int)) {
 	wg.Wait()
 }
 
+// parallelFixed is parallel with a fixed share of [0, n) per worker, a
+// contiguous block, so that per-worker partial sums, and so results, do
+// not depend on timing.
+func parallelFixed(n int, fn func(worker, i int)) {
+	w := workers(n)
+	var wg sync.WaitGroup
+	for worker := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := worker * n / w; i < (worker+1)*n/w; i++ {
+				fn(worker, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // workers is the number of goroutines parallel uses for n items.
 func workers(n int) int {
 	return max(1, min(n, runtime.GOMAXPROCS(0)))

@@ -298,7 +298,7 @@ func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
 	for _, p := range parts {
 		clear(p)
 	}
-	parallel(u.n, func(w, i int) {
+	parallelFixed(u.n, func(w, i int) {
 		for p := range 4 {
 			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
 			gatherPhase(u.h, u.w, p, dy[i*yLen:(i+1)*yLen], tmp[w])
