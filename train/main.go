@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"animeface/internal/gan"
@@ -42,7 +43,15 @@ Example:
   train --out runs/first --resume --steps 4000
 `
 
+// gcPercent is the garbage collector's target unless GOGC says otherwise:
+// a training step makes little garbage but keeps a large live heap (model,
+// faces, layer buffers), which the default of 100 would let double.
+const gcPercent = 10
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 

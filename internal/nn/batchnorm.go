@@ -123,6 +123,7 @@ func BatchNorm(x, scale, bias *gorgonia.Node, stats *BatchNormStats,
 	}
 	op := &bnOp{x: xs.Clone(), param: scale.Shape().Clone(), stats: stats,
 		act: opts.Activation, noParam: opts.NoParamGrad, training: true}
+	op.out = newOutput(x, xs)
 	y, err := gorgonia.ApplyOp(op, x, scale, bias)
 	if err != nil {
 		return nil, fmt.Errorf("batch norm: %w", err)
@@ -185,20 +186,22 @@ func (op *bnOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 func (op *bnOp) DiffWRT(int) []bool { return []bool{true, !op.noParam, !op.noParam} }
 
 func (op *bnOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	sums, err := gorgonia.ApplyOp(&bnSumsOp{fwd: op}, in[0], in[1], in[2], grad)
+	sumsOp := &bnSumsOp{fwd: op, out: newOutput(grad, tensor.Shape{2, op.x[1]})}
+	sums, err := gorgonia.ApplyOp(sumsOp, in[0], in[1], in[2], grad)
 	if err != nil {
 		return nil, fmt.Errorf("batch norm gradient: %w", err)
 	}
 	grads := make(gorgonia.Nodes, 3)
 	args := gorgonia.Nodes{in[0], in[1], in[2], grad, sums}
-	if grads[0], err = gorgonia.ApplyOp(&bnInputGradOp{fwd: op}, args...); err != nil {
+	dx := &bnInputGradOp{fwd: op, out: newOutput(grad, op.x)}
+	if grads[0], err = gorgonia.ApplyOp(dx, args...); err != nil {
 		return nil, fmt.Errorf("batch norm gradient: %w", err)
 	}
 	if op.noParam {
 		return grads, nil
 	}
 	for i := range 2 {
-		pick := &rowOp{row: i, rows: 2, shape: op.param}
+		pick := &rowOp{row: i, rows: 2, shape: op.param, out: newOutput(grad, op.param)}
 		if grads[1+i], err = gorgonia.ApplyOp(pick, sums); err != nil {
 			return nil, fmt.Errorf("batch norm gradient: %w", err)
 		}

@@ -32,6 +32,7 @@ func BiasAct(x, bias *gorgonia.Node, opts BiasOptions) (*gorgonia.Node, error) {
 	}
 	op := &biasActOp{x: xs.Clone(), bias: bias.Shape().Clone(), act: opts.Activation,
 		noBias: opts.NoBiasGrad}
+	op.out = newOutput(x, xs)
 	y, err := gorgonia.ApplyOp(op, x, bias)
 	if err != nil {
 		return nil, fmt.Errorf("bias: %w", err)
@@ -75,7 +76,8 @@ func (op *biasActOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 func (op *biasActOp) DiffWRT(int) []bool { return []bool{true, !op.noBias} }
 
 func (op *biasActOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(&biasActGradOp{fwd: op}, in[0], in[1], grad)
+	gradOp := &biasActGradOp{fwd: op, out: newOutput(grad, op.x)}
+	dx, err := gorgonia.ApplyOp(gradOp, in[0], in[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("bias gradient: %w", err)
 	}
@@ -83,7 +85,7 @@ func (op *biasActOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgoni
 	if !op.noBias {
 		// The input's gradient is the gradient before the activation,
 		// whose sum per channel is the bias's gradient.
-		sum := &channelSumOp{x: op.x, shape: op.bias}
+		sum := &channelSumOp{x: op.x, shape: op.bias, out: newOutput(grad, op.bias)}
 		if grads[1], err = gorgonia.ApplyOp(sum, dx); err != nil {
 			return nil, fmt.Errorf("bias gradient: %w", err)
 		}

@@ -47,7 +47,7 @@ func Conv2d(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) 
 	}
 	c := conv{win: win, n: xs[0], cout: fs[0], noFilter: opts.NoFilterGrad,
 		noInput: opts.NoInputGrad}
-	y, err := gorgonia.ApplyOp(&convOp{conv: c}, x, filter)
+	y, err := gorgonia.ApplyOp(&convOp{conv: c, out: newOutput(x, c.yShape())}, x, filter)
 	if err != nil {
 		return nil, fmt.Errorf("conv2d: %w", err)
 	}
@@ -108,12 +108,14 @@ func (op *convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.N
 	grads := make(gorgonia.Nodes, 2)
 	var err error
 	if !op.noInput {
-		if grads[0], err = gorgonia.ApplyOp(&convInputGradOp{conv: op.conv}, in[1], grad); err != nil {
+		g := &convInputGradOp{conv: op.conv, out: newOutput(grad, op.xShape())}
+		if grads[0], err = gorgonia.ApplyOp(g, in[1], grad); err != nil {
 			return nil, fmt.Errorf("conv input gradient: %w", err)
 		}
 	}
 	if !op.noFilter {
-		if grads[1], err = gorgonia.ApplyOp(&convFilterGradOp{conv: op.conv}, in[0], grad); err != nil {
+		g := &convFilterGradOp{conv: op.conv, out: newOutput(grad, op.fShape())}
+		if grads[1], err = gorgonia.ApplyOp(g, in[0], grad); err != nil {
 			return nil, fmt.Errorf("conv filter gradient: %w", err)
 		}
 	}

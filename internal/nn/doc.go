@@ -10,13 +10,16 @@
 //     kept by the operation, and the samples of a batch are spread over
 //     GOMAXPROCS goroutines, each calling a single-threaded sgemm;
 //   - elementwise work (upsample, batch norm, activations) is parallel;
-//   - each operation keeps its output tensor and scratch buffers and
-//     reuses them on the next run, so a training step allocates no large
-//     buffer once the first step has run.
+//   - outputs live in one arena laid out when graphs are built, each
+//     graph in its own region and the regions of different graphs
+//     overlapping, and scratch buffers come from a shared pool: a training
+//     step allocates no large buffer once the first step has run, and a
+//     program of several graphs needs the memory of its largest one.
 //
-// Because outputs are reused, a Value read from a node after a run is
-// overwritten by the next run: copy it (gorgonia.Read does) to keep it.
-// An operation instance must not run in two machines at once.
+// Because of that sharing, the values a run leaves in this package's
+// nodes are valid until the next run of any graph that uses them: copy
+// what must last longer (gorgonia.Read does). Two graphs that use these
+// operations must not run at the same time.
 //
 // The default build multiplies matrices with OpenBLAS (cgo, -lopenblas)
 // and sets OpenBLAS to one thread, because the operations parallelise

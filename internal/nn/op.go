@@ -45,24 +45,70 @@ func fnType(out int, in ...int) hm.Type {
 	return hm.NewFnType(append(ts, tensorType(out))...)
 }
 
-// output is an operation's result tensor, kept from one run to the next.
-type output struct{ t *tensor.Dense }
+// output is an operation's result tensor, kept from one run to the next
+// in the arena (see arena) or, for an unreserved one, on its own.
+type output struct {
+	t        *tensor.Dense
+	reserved bool
+	dt       tensor.Dtype
+	off      int
+}
 
-// get returns the kept tensor if it has dtype dt and shape s, and a new
-// one otherwise. Its contents are undefined.
+// newOutput reserves room in the arena for an output of the node's dtype
+// and shape s in the node's graph.
+func newOutput(n *gorgonia.Node, s tensor.Shape) output {
+	off, ok := outputs.reserve(n.Graph(), n.Dtype(), s.TotalSize())
+	return output{reserved: ok, dt: n.Dtype(), off: off}
+}
+
+// get returns the output tensor for dtype dt and shape s. Its contents
+// are undefined.
 func (o *output) get(dt tensor.Dtype, s tensor.Shape) *tensor.Dense {
-	if o.t != nil && o.t.Dtype() == dt && o.t.Shape().TotalSize() == s.TotalSize() {
-		if !o.t.Shape().Eq(s) {
-			// Another operation reshaped the kept tensor in place.
-			if err := o.t.Reshape(s...); err == nil {
-				return o.t
-			}
-		} else {
-			return o.t
+	if o.reserved && dt == o.dt {
+		if dt == tensor.Float32 {
+			return o.wrap(arenaSlice[float32](outputs, o.off, s.TotalSize()), s)
 		}
+		return o.wrap(arenaSlice[float64](outputs, o.off, s.TotalSize()), s)
+	}
+	if o.t != nil && o.t.Dtype() == dt && o.t.Shape().TotalSize() == s.TotalSize() {
+		return o.reshaped(s)
 	}
 	o.t = tensor.New(tensor.Of(dt), tensor.WithShape(s.Clone()...))
 	return o.t
+}
+
+// wrap returns the kept tensor if it is backed by data, a new one
+// otherwise.
+func (o *output) wrap(data any, s tensor.Shape) *tensor.Dense {
+	if o.t != nil && sameStart(o.t.Data(), data) {
+		return o.reshaped(s)
+	}
+	o.t = tensor.New(tensor.WithBacking(data), tensor.WithShape(s.Clone()...))
+	return o.t
+}
+
+// reshaped returns the kept tensor with shape s, which another operation
+// may have changed in place.
+func (o *output) reshaped(s tensor.Shape) *tensor.Dense {
+	if !o.t.Shape().Eq(s) {
+		if err := o.t.Reshape(s...); err != nil {
+			o.t = tensor.New(tensor.Of(o.t.Dtype()), tensor.WithShape(s.Clone()...))
+		}
+	}
+	return o.t
+}
+
+// sameStart reports whether two float slices start at the same element.
+func sameStart(a, b any) bool {
+	switch a := a.(type) {
+	case []float32:
+		b, ok := b.([]float32)
+		return ok && len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
+	case []float64:
+		b, ok := b.([]float64)
+		return ok && len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
+	}
+	return false
 }
 
 // inputs checks an operation's arguments: their number and that each is

@@ -32,7 +32,7 @@ func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) 
 	}
 	u := upconv{n: xs[0], cin: xs[1], h: xs[2], w: xs[3], cout: fs[0],
 		noFilter: opts.NoFilterGrad, noInput: opts.NoInputGrad}
-	y, err := gorgonia.ApplyOp(&upconvOp{upconv: u}, x, filter)
+	y, err := gorgonia.ApplyOp(&upconvOp{upconv: u, out: newOutput(x, u.yShape())}, x, filter)
 	if err != nil {
 		return nil, fmt.Errorf("upconv: %w", err)
 	}
@@ -167,13 +167,13 @@ func (op *upconvOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	grads := make(gorgonia.Nodes, 2)
 	var err error
 	if !op.noInput {
-		g := &upconvInputGradOp{upconv: op.upconv}
+		g := &upconvInputGradOp{upconv: op.upconv, out: newOutput(grad, op.xShape())}
 		if grads[0], err = gorgonia.ApplyOp(g, in[1], grad); err != nil {
 			return nil, fmt.Errorf("upconv input gradient: %w", err)
 		}
 	}
 	if !op.noFilter {
-		g := &upconvFilterGradOp{upconv: op.upconv}
+		g := &upconvFilterGradOp{upconv: op.upconv, out: newOutput(grad, op.fShape())}
 		if grads[1], err = gorgonia.ApplyOp(g, in[0], grad); err != nil {
 			return nil, fmt.Errorf("upconv filter gradient: %w", err)
 		}

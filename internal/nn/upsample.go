@@ -16,7 +16,9 @@ func Upsample2x(x *gorgonia.Node) (*gorgonia.Node, error) {
 	if len(s) != 4 {
 		return nil, fmt.Errorf("upsample: input %v must have 4 dimensions", s)
 	}
-	y, err := gorgonia.ApplyOp(&upsampleOp{in: s.Clone()}, x)
+	op := &upsampleOp{in: s.Clone()}
+	op.out = newOutput(x, op.outShape())
+	y, err := gorgonia.ApplyOp(op, x)
 	if err != nil {
 		return nil, fmt.Errorf("upsample: %w", err)
 	}
@@ -60,7 +62,7 @@ func (op *upsampleOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 func (op *upsampleOp) DiffWRT(int) []bool { return []bool{true} }
 
 func (op *upsampleOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(&upsampleGradOp{in: op.in}, grad)
+	dx, err := gorgonia.ApplyOp(&upsampleGradOp{in: op.in, out: newOutput(grad, op.in)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("upsample gradient: %w", err)
 	}
