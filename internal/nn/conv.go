@@ -122,17 +122,78 @@ func (op *convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.N
 	return grads, nil
 }
 
-// convForward computes y = filter ⊛ x one sample per goroutine at a time.
+// A block is the run of samples unfolded side by side into one matrix:
+// a layer whose output plane is small (4×4 at the end of the
+// discriminator) would otherwise multiply matrices only a few columns
+// wide, at a fraction of the machine's speed.
+type block struct {
+	size  int // samples per block
+	count int // blocks in the batch
+	n     int // columns per sample
+}
+
+// minCols is the width below which samples are unfolded side by side.
+const minCols = 256
+
+// blocks returns how to cut a batch of samples whose output planes have
+// n pixels into blocks, keeping at least one block per goroutine.
+func blocks(samples, n int) block {
+	size := (minCols + n - 1) / n
+	size = max(1, min(size, samples/workers(samples)))
+	return block{size: size, count: (samples + size - 1) / size, n: n}
+}
+
+// span returns the first sample of block i and how many it holds.
+func (b block) span(i, samples int) (first, count int) {
+	first = i * b.size
+	return first, min(b.size, samples-first)
+}
+
+// gatherBlock copies the rows×n planes of count samples from src (one
+// sample every rows·n elements) side by side into dst (rows × count·n).
+func gatherBlock[T float](dst, src []T, rows, n, count int) {
+	for s := range count {
+		for r := range rows {
+			copy(dst[r*count*n+s*n:][:n], src[(s*rows+r)*n:][:n])
+		}
+	}
+}
+
+// scatterBlock is the inverse of gatherBlock.
+func scatterBlock[T float](dst, src []T, rows, n, count int) {
+	for s := range count {
+		for r := range rows {
+			copy(dst[(s*rows+r)*n:][:n], src[r*count*n+s*n:][:n])
+		}
+	}
+}
+
+// convForward computes y = filter ⊛ x one block of samples per goroutine
+// at a time.
 func convForward[T float](c conv, x, filter, y []T) {
 	ws := acquire()
 	defer release(ws)
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
-	cols := buffers[T](&ws.cols, workers(c.n), k*n)
-	parallel(c.n, func(w, i int) {
-		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
-		gemm(false, false, c.cout, n, k, 1, filter, k, cols[w], n, 0, y[i*yLen:(i+1)*yLen], n)
+	b := blocks(c.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, yLen*b.size)
+	parallel(b.count, func(w, i int) {
+		first, count := b.span(i, c.n)
+		m := count * n
+		for s := range count {
+			im2colAt(win, x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+		}
+		out := y[first*yLen : (first+count)*yLen]
+		if count > 1 {
+			out = tmp[w]
+		}
+		gemm(false, false, c.cout, m, k, 1, filter, k, cols[w], m, 0, out, m)
+		if count > 1 {
+			scatterBlock(y[first*yLen:], tmp[w], c.cout, n, count)
+		}
 	})
 }
 
@@ -176,12 +237,24 @@ func convInputGrad[T float](c conv, filter, dy, dx []T) {
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
-	cols := buffers[T](&ws.cols, workers(c.n), k*n)
-	parallel(c.n, func(w, i int) {
-		gemm(true, false, k, n, c.cout, 1, filter, k, dy[i*yLen:(i+1)*yLen], n, 0, cols[w], n)
-		d := dx[i*xLen : (i+1)*xLen]
-		clear(d)
-		col2im(win, cols[w], d)
+	b := blocks(c.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, yLen*b.size)
+	parallel(b.count, func(w, i int) {
+		first, count := b.span(i, c.n)
+		m := count * n
+		in := dy[first*yLen : (first+count)*yLen]
+		if count > 1 {
+			gatherBlock(tmp[w], in, c.cout, n, count)
+			in = tmp[w]
+		}
+		gemm(true, false, k, m, c.cout, 1, filter, k, in, m, 0, cols[w], m)
+		for s := range count {
+			d := dx[(first+s)*xLen:][:xLen]
+			clear(d)
+			col2imAt(win, cols[w], m, s*n, d)
+		}
 	})
 }
 
@@ -219,22 +292,33 @@ func (op *convFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 }
 
 // convFilterGrad computes df = Σ dy·colᵀ over the batch, each goroutine
-// summing its samples into its own part, the parts added at the end.
+// summing its blocks into its own part, the parts added at the end.
 func convFilterGrad[T float](c conv, x, dy, df []T) {
 	ws := acquire()
 	defer release(ws)
 	win := c.win
 	k, n := win.rows(), win.cols()
 	xLen, yLen := win.c*win.h*win.w, c.cout*n
-	nw := workers(c.n)
-	cols := buffers[T](&ws.cols, nw, k*n)
+	b := blocks(c.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, yLen*b.size)
 	parts := buffers[T](&ws.parts, nw, c.cout*k)
 	for _, p := range parts {
 		clear(p)
 	}
-	parallelFixed(c.n, func(w, i int) {
-		im2col(win, x[i*xLen:(i+1)*xLen], cols[w])
-		gemm(false, true, c.cout, k, n, 1, dy[i*yLen:(i+1)*yLen], n, cols[w], n, 1, parts[w], k)
+	parallelFixed(b.count, func(w, i int) {
+		first, count := b.span(i, c.n)
+		m := count * n
+		for s := range count {
+			im2colAt(win, x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+		}
+		in := dy[first*yLen : (first+count)*yLen]
+		if count > 1 {
+			gatherBlock(tmp[w], in, c.cout, n, count)
+			in = tmp[w]
+		}
+		gemm(false, true, c.cout, k, m, 1, in, m, cols[w], m, 1, parts[w], k)
 	})
 	sumParts(parts, df)
 }

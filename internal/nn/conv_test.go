@@ -20,6 +20,8 @@ var convCases = []struct {
 	{"batch 1 valid 4x4", 1, 4, 4, 4, 1, 4, 4, 1, 0},
 	{"pad 2 wide kernel", 2, 1, 3, 4, 2, 2, 3, 1, 2},
 	{"stride 3 no pad", 2, 2, 9, 8, 2, 3, 2, 3, 0},
+	{"blocks of small planes", 7, 2, 4, 4, 3, 3, 3, 2, 1},
+	{"one pixel out blocked", 9, 3, 4, 4, 2, 4, 4, 1, 0},
 }
 
 func TestConvGradients(t *testing.T) {

@@ -56,14 +56,18 @@ func (g window) spans() [][3]int {
 
 // im2col unfolds one sample x (c×h×w) into col (rows×cols), row
 // (ci·kh+ky)·kw+kx holding the inputs that kernel tap meets.
-func im2col[T float](g window, x, col []T) {
+func im2col[T float](g window, x, col []T) { im2colAt(g, x, col, g.cols(), 0) }
+
+// im2colAt is im2col into columns [off, off+cols) of a matrix whose rows
+// are ld long, so that several samples can be unfolded side by side.
+func im2colAt[T float](g window, x, col []T, ld, off int) {
 	n := g.cols()
 	spans := g.spans()
 	for ci := range g.c {
 		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
 			for kx, sp := range spans {
-				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
+				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
 				for oy := range g.oh {
 					seg := row[oy*g.ow : (oy+1)*g.ow]
@@ -88,14 +92,18 @@ func im2col[T float](g window, x, col []T) {
 
 // col2im folds col (rows×cols) back onto one sample dx (c×h×w), adding
 // every column entry to the input it came from. dx must be zeroed first.
-func col2im[T float](g window, col, dx []T) {
+func col2im[T float](g window, col, dx []T) { col2imAt(g, col, g.cols(), 0, dx) }
+
+// col2imAt is col2im from columns [off, off+cols) of a matrix whose rows
+// are ld long.
+func col2imAt[T float](g window, col []T, ld, off int, dx []T) {
 	n := g.cols()
 	spans := g.spans()
 	for ci := range g.c {
 		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
 			for kx, sp := range spans {
-				row := col[((ci*g.kh+ky)*g.kw+kx)*n:][:n]
+				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
 				for oy := range g.oh {
 					iy := oy*g.stride - g.padY + ky

@@ -105,25 +105,27 @@ func foldFilters[T float](u upconv, dfp [][]T, df []T) {
 	}
 }
 
-// scatterPhase writes the phase p outputs ph (c×h×w) into their places
-// in the upsampled sample y (c×2h×2w); gatherPhase reads them back.
-func scatterPhase[T float](h, w, p int, ph, y []T) {
+// scatterPhase writes the phase p outputs of one sample into their
+// places in the upsampled sample y (c×2h×2w). The phase outputs are c
+// rows of h·w pixels at columns [off, off+h·w) of rows ld long.
+func scatterPhase[T float](h, w, p int, ph []T, ld, off int, y []T) {
 	py, px := p/2, p%2
-	for r := range len(ph) / w {
+	for r := range len(y) / (4 * w) {
 		c, i := r/h, r%h
 		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
-		for j, v := range ph[r*w : (r+1)*w] {
+		for j, v := range ph[c*ld+off+i*w:][:w] {
 			row[2*j+px] = v
 		}
 	}
 }
 
-func gatherPhase[T float](h, w, p int, y, ph []T) {
+// gatherPhase is the inverse of scatterPhase.
+func gatherPhase[T float](h, w, p int, y, ph []T, ld, off int) {
 	py, px := p/2, p%2
-	for r := range len(ph) / w {
+	for r := range len(y) / (4 * w) {
 		c, i := r/h, r%h
 		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
-		dst := ph[r*w : (r+1)*w]
+		dst := ph[c*ld+off+i*w:][:w]
 		for j := range dst {
 			dst[j] = row[2*j+px]
 		}
@@ -188,14 +190,21 @@ func upconvForward[T float](u upconv, x, f, y []T) {
 	xLen, yLen := u.cin*n, 4*u.cout*n
 	fp := buffers[T](&ws.filters, 4, u.cout*k)
 	phaseFilters(u, f, fp)
-	nw := workers(u.n)
-	cols := buffers[T](&ws.cols, nw, k*n)
-	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
-	parallel(u.n, func(w, i int) {
+	b := blocks(u.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
+	parallel(b.count, func(w, i int) {
+		first, count := b.span(i, u.n)
+		m := count * n
 		for p := range 4 {
-			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
-			gemm(false, false, u.cout, n, k, 1, fp[p], k, cols[w], n, 0, tmp[w], n)
-			scatterPhase(u.h, u.w, p, tmp[w], y[i*yLen:(i+1)*yLen])
+			for s := range count {
+				im2colAt(u.phase(p), x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+			}
+			gemm(false, false, u.cout, m, k, 1, fp[p], k, cols[w], m, 0, tmp[w], m)
+			for s := range count {
+				scatterPhase(u.h, u.w, p, tmp[w], m, s*n, y[(first+s)*yLen:][:yLen])
+			}
 		}
 	})
 }
@@ -238,16 +247,22 @@ func upconvInputGrad[T float](u upconv, f, dy, dx []T) {
 	xLen, yLen := u.cin*n, 4*u.cout*n
 	fp := buffers[T](&ws.filters, 4, u.cout*k)
 	phaseFilters(u, f, fp)
-	nw := workers(u.n)
-	cols := buffers[T](&ws.cols, nw, k*n)
-	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
-	parallel(u.n, func(w, i int) {
-		d := dx[i*xLen : (i+1)*xLen]
-		clear(d)
+	b := blocks(u.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
+	parallel(b.count, func(w, i int) {
+		first, count := b.span(i, u.n)
+		m := count * n
+		clear(dx[first*xLen : (first+count)*xLen])
 		for p := range 4 {
-			gatherPhase(u.h, u.w, p, dy[i*yLen:(i+1)*yLen], tmp[w])
-			gemm(true, false, k, n, u.cout, 1, fp[p], k, tmp[w], n, 0, cols[w], n)
-			col2im(u.phase(p), cols[w], d)
+			for s := range count {
+				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
+			}
+			gemm(true, false, k, m, u.cout, 1, fp[p], k, tmp[w], m, 0, cols[w], m)
+			for s := range count {
+				col2imAt(u.phase(p), cols[w], m, s*n, dx[(first+s)*xLen:][:xLen])
+			}
 		}
 	})
 }
@@ -291,18 +306,23 @@ func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
 	k, n := 4*u.cin, u.h*u.w
 	xLen, yLen := u.cin*n, 4*u.cout*n
 	fLen := u.cout * k
-	nw := workers(u.n)
-	cols := buffers[T](&ws.cols, nw, k*n)
-	tmp := buffers[T](&ws.tmp, nw, u.cout*n)
+	b := blocks(u.n, n)
+	nw := workers(b.count)
+	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
 	parts := buffers[T](&ws.parts, nw, 4*fLen)
 	for _, p := range parts {
 		clear(p)
 	}
-	parallelFixed(u.n, func(w, i int) {
+	parallelFixed(b.count, func(w, i int) {
+		first, count := b.span(i, u.n)
+		m := count * n
 		for p := range 4 {
-			im2col(u.phase(p), x[i*xLen:(i+1)*xLen], cols[w])
-			gatherPhase(u.h, u.w, p, dy[i*yLen:(i+1)*yLen], tmp[w])
-			gemm(false, true, u.cout, k, n, 1, tmp[w], n, cols[w], n, 1,
+			for s := range count {
+				im2colAt(u.phase(p), x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
+			}
+			gemm(false, true, u.cout, k, m, 1, tmp[w], m, cols[w], m, 1,
 				parts[w][p*fLen:(p+1)*fLen], k)
 		}
 	})

@@ -16,6 +16,7 @@ var upconvCases = []struct {
 	{"odd sizes", 3, 2, 3, 5, 3},
 	{"batch 1 one pixel", 1, 2, 1, 1, 1},
 	{"one output channel", 2, 4, 2, 3, 1},
+	{"blocks of small planes", 7, 2, 2, 2, 3},
 }
 
 func TestUpConvGradients(t *testing.T) {
