@@ -54,34 +54,43 @@ func (g window) spans() [][3]int {
 	return s
 }
 
+// rowSpan returns the output rows [lo, hi) whose input row for kernel
+// row ky falls inside the image.
+func (g window) rowSpan(ky int) (lo, hi int) {
+	lo = max(0, ceilDiv(g.padY-ky, g.stride))
+	hi = min(g.oh, floorDiv(g.h-1+g.padY-ky, g.stride)+1)
+	return lo, max(lo, hi)
+}
+
 // im2col unfolds one sample x (c×h×w) into col (rows×cols), row
 // (ci·kh+ky)·kw+kx holding the inputs that kernel tap meets.
 func im2col[T float](g window, x, col []T) { im2colAt(g, x, col, g.cols(), 0) }
 
 // im2colAt is im2col into columns [off, off+cols) of a matrix whose rows
 // are ld long, so that several samples can be unfolded side by side.
+// Rows and columns that fall in the padding are zeroed in whole runs and
+// the rest copied by plain loops, which beat copy's call on the short
+// rows of small planes.
 func im2colAt[T float](g window, x, col []T, ld, off int) {
 	n := g.cols()
 	spans := g.spans()
 	for ci := range g.c {
 		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
+			ylo, yhi := g.rowSpan(ky)
 			for kx, sp := range spans {
 				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
+				clear(row[:ylo*g.ow])
+				clear(row[yhi*g.ow:])
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
-				for oy := range g.oh {
+				for oy := ylo; oy < yhi; oy++ {
 					seg := row[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.stride - g.padY + ky
-					if iy < 0 || iy >= g.h {
-						clear(seg)
-						continue
+					src := plane[(oy*g.stride-g.padY+ky)*g.w:][:g.w]
+					for i := range seg[:lo] {
+						seg[i] = 0
 					}
-					src := plane[iy*g.w : (iy+1)*g.w]
-					clear(seg[:lo])
-					clear(seg[hi:])
-					if g.stride == 1 {
-						copy(seg[lo:hi], src[ix0:])
-						continue
+					for i := hi; i < len(seg); i++ {
+						seg[i] = 0
 					}
 					gather(seg[lo:hi], src[ix0:], g.stride)
 				}
@@ -102,28 +111,39 @@ func col2imAt[T float](g window, col []T, ld, off int, dx []T) {
 	for ci := range g.c {
 		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := range g.kh {
+			ylo, yhi := g.rowSpan(ky)
 			for kx, sp := range spans {
 				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
-				for oy := range g.oh {
-					iy := oy*g.stride - g.padY + ky
-					if iy < 0 || iy >= g.h {
-						continue
-					}
-					seg := row[oy*g.ow : (oy+1)*g.ow]
-					dst := plane[iy*g.w : (iy+1)*g.w]
-					if g.stride == 1 {
-						dst = dst[ix0 : ix0+hi-lo]
-						for i, v := range seg[lo:hi] {
-							dst[i] += v
-						}
-						continue
-					}
-					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
-						dst[ix] += seg[ox]
-					}
+				if lo == hi {
+					continue
+				}
+				for oy := ylo; oy < yhi; oy++ {
+					seg := row[oy*g.ow+lo : oy*g.ow+hi]
+					dst := plane[(oy*g.stride-g.padY+ky)*g.w+ix0:]
+					scatterAdd(dst, seg, g.stride)
 				}
 			}
+		}
+	}
+}
+
+// scatterAdd adds src[i] to dst[i·stride].
+func scatterAdd[T float](dst, src []T, stride int) {
+	switch stride {
+	case 1:
+		dst = dst[:len(src)]
+		for i, v := range src {
+			dst[i] += v
+		}
+	case 2:
+		dst = dst[:2*len(src)-1]
+		for i, v := range src {
+			dst[2*i] += v
+		}
+	default:
+		for i, v := range src {
+			dst[i*stride] += v
 		}
 	}
 }
@@ -134,14 +154,19 @@ func gather[T float](dst, src []T, stride int) {
 		return
 	}
 	src = src[:(len(dst)-1)*stride+1]
-	if stride == 2 {
+	switch stride {
+	case 1:
+		for i := range dst {
+			dst[i] = src[i]
+		}
+	case 2:
 		for i := range dst {
 			dst[i] = src[2*i]
 		}
-		return
-	}
-	for i := range dst {
-		dst[i] = src[i*stride]
+	default:
+		for i := range dst {
+			dst[i] = src[i*stride]
+		}
 	}
 }
 

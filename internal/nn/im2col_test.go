@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gorgonia.org/tensor"
+)
+
+// TestIm2colAdjoint checks that col2im is the adjoint of im2col:
+// ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩, which is what makes the input gradient
+// right, for windows the ops use.
+func TestIm2colAdjoint(t *testing.T) {
+	for _, g := range []window{
+		newWindow(3, 5, 5, 3, 3, 1, 1),
+		newWindow(2, 7, 6, 4, 4, 2, 1),
+		newWindow(2, 9, 8, 3, 2, 3, 0),
+		{c: 2, h: 3, w: 5, kh: 2, kw: 2, stride: 1, padY: 0, padX: 1, oh: 3, ow: 5},
+	} {
+		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randomTensor(rng, tensor.Float64, g.c*g.h*g.w).Data().([]float64)
+			c := randomTensor(rng, tensor.Float64, g.rows()*g.cols()).Data().([]float64)
+			col := make([]float64, len(c))
+			im2col(g, x, col)
+			dx := make([]float64, len(x))
+			col2im(g, c, dx)
+			var a, b float64
+			for i := range c {
+				a += col[i] * c[i]
+			}
+			for i := range x {
+				b += x[i] * dx[i]
+			}
+			checkClose(t, "inner product", []float64{a}, []float64{b}, 1e-12)
+		})
+	}
+}
+
+// BenchmarkIm2col unfolds one sample of the model's layer shapes.
+func BenchmarkIm2col(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		g    window
+	}{
+		{"dconv2", newWindow(64, 32, 32, 4, 4, 2, 1)},
+		{"gconv3-phase", window{c: 128, h: 16, w: 16, kh: 2, kw: 2, stride: 1,
+			padY: 1, padX: 0, oh: 16, ow: 16}},
+		{"gconv1-phase", window{c: 512, h: 4, w: 4, kh: 2, kw: 2, stride: 1,
+			padY: 1, padX: 0, oh: 4, ow: 4}},
+	} {
+		x := make([]float32, c.g.c*c.g.h*c.g.w)
+		col := make([]float32, c.g.rows()*c.g.cols())
+		b.Run(c.name+"/im2col", func(b *testing.B) {
+			b.SetBytes(int64(4 * len(col)))
+			for range b.N {
+				im2col(c.g, x, col)
+			}
+		})
+		b.Run(c.name+"/col2im", func(b *testing.B) {
+			b.SetBytes(int64(4 * len(col)))
+			for range b.N {
+				col2im(c.g, col, x)
+			}
+		})
+	}
+}
