@@ -91,4 +91,3 @@ func importOne(src Source, opts ImportOptions) outcome {
 	return outcome{samples: []dataset.Sample{s},
 		record: Record{Source: src.Rel, SHA256: sha, Faces: 1}}
 }
-
