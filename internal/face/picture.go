@@ -23,7 +23,7 @@ type Picture struct {
 
 	data      []byte
 	maxPixels int
-	fromGo    bool
+	alphaLost bool // Pixels came from OpenCV without the file's alpha
 }
 
 // Open checks data with imagefile.Check (so bombs and truncated files
@@ -37,8 +37,8 @@ func Open(data []byte, maxPixels int) (*Picture, error) {
 	p := &Picture{Header: h, data: data, maxPixels: maxPixels}
 
 	if h.Format != "gif" {
-		if m, ok := decodeCV(data, h); ok {
-			p.Pixels = m
+		if m, alphaLost, ok := decodeCV(data, h); ok {
+			p.Pixels, p.alphaLost = m, alphaLost
 			return p, nil
 		}
 	}
@@ -51,34 +51,36 @@ func Open(data []byte, maxPixels int) (*Picture, error) {
 	if p.Pixels, err = FromNRGBA(img); err != nil {
 		return nil, err
 	}
-	p.fromGo = true
 	return p, nil
 }
 
-// decodeCV decodes data with OpenCV: with its alpha channel when it has
-// one in 8 bits (to composite onto white when cutting, without decoding
-// twice), else as BGR, which converts 16-bit, gray, paletted and CMYK
-// pictures the way cv2.imread does.
-func decodeCV(data []byte, h imagefile.Header) (gocv.Mat, bool) {
-	flags := []gocv.IMReadFlag{gocv.IMReadColor}
-	if h.Alpha {
-		flags = []gocv.IMReadFlag{gocv.IMReadUnchanged, gocv.IMReadColor}
+// decodeCV decodes data with OpenCV, as BGR (which converts 16-bit, gray,
+// paletted and CMYK pictures the way cv2.imread does) or, when the file may
+// hold transparency, unchanged, to get 8-bit BGRA when it has alpha and
+// composite it onto white when cutting without decoding twice. It reports
+// whether it dropped an alpha channel: the unchanged decoding was neither
+// 8-bit BGR nor BGRA (16-bit RGBA, say) and the BGR one was kept.
+func decodeCV(data []byte, h imagefile.Header) (m gocv.Mat, alphaLost, ok bool) {
+	// A 32-bit BMP's fourth byte is padding as often as it is alpha.
+	if h.Alpha && h.Format != "bmp" {
+		m, err := gocv.IMDecode(data, gocv.IMReadUnchanged)
+		if err == nil {
+			t := m.Type()
+			if (t == gocv.MatTypeCV8UC3 || t == gocv.MatTypeCV8UC4) && sameSize(m, h) {
+				return m, false, true
+			}
+			m.Close()
+		}
 	}
-	for _, f := range flags {
-		m, err := gocv.IMDecode(data, f)
-		if err != nil {
-			continue
-		}
-		want := gocv.MatTypeCV8UC3
-		if f == gocv.IMReadUnchanged {
-			want = gocv.MatTypeCV8UC4
-		}
-		if !m.Empty() && m.Type() == want && sameSize(m, h) {
-			return m, true
-		}
+	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil {
+		return gocv.Mat{}, false, false
+	}
+	if m.Empty() || m.Type() != gocv.MatTypeCV8UC3 || !sameSize(m, h) {
 		m.Close()
+		return gocv.Mat{}, false, false
 	}
-	return gocv.Mat{}, false
+	return m, h.Alpha && h.Format != "bmp", true
 }
 
 // sameSize reports whether m has the header's size, either way round
@@ -97,7 +99,7 @@ func (p *Picture) Cut(regions []image.Rectangle, size int) ([]*image.NRGBA, erro
 		return nil, nil
 	}
 	src := p.Pixels
-	if p.Header.Alpha && !p.fromGo && src.Channels() == 3 {
+	if p.alphaLost {
 		m, ok, err := p.onWhite()
 		if err != nil {
 			return nil, err
