@@ -37,7 +37,9 @@ func Open(data []byte, maxPixels int) (*Picture, error) {
 	p := &Picture{Header: h, data: data, maxPixels: maxPixels}
 
 	if h.Format != "gif" {
-		if m, alphaLost, ok := decodeCV(data, h); ok {
+		// libpng would print a warning for many colour profiles.
+		cv := imagefile.DropPNGChunks(data, "iCCP")
+		if m, alphaLost, ok := decodeCV(cv, h); ok {
 			p.Pixels, p.alphaLost = m, alphaLost
 			return p, nil
 		}
