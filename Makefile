@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench clean
+.PHONY: all setup build test demo bench bench-crop clean
 
 all: build
 
@@ -30,3 +30,8 @@ demo: setup build
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# Times crop against a plain Python + OpenCV loop and the detection floor
+# on the renpy illustrations (needs python3-opencv); see crop/bench/run.sh.
+bench-crop:
+	bash crop/bench/run.sh
