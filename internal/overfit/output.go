@@ -139,6 +139,7 @@ body { font-family: sans-serif; margin: 2em; max-width: 70em; color: #222; }
 img.face { width: 96px; height: 96px; image-rendering: pixelated; display: block; }
 table.nn td { vertical-align: top; padding: 4px; font-size: 12px; }
 td.gen { background: #eef; }
+td.copy { background: #fcc; }
 .cap { width: 96px; overflow-wrap: anywhere; }
 table.cells { border-collapse: collapse; }
 table.cells td, table.cells th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
@@ -155,13 +156,8 @@ mean squared error. A generator that copies shows a neighbour that is the same
 picture (an error near 0, well below the others). The same training face
 appearing under many generated faces hints at mode collapse onto it, and the
 same picture repeated among one face's neighbours shows duplicates in the
-training set (run <code>tools dedup</code>).</p>
-<table class="nn">
-{{range .Queries}}<tr><td class="gen"><img class="face" src="{{dataURI .Image}}"
-alt="{{.Name}}"><div class="cap">{{.Name}}</div></td>
-{{range .Neighbours}}<td><img class="face" src="{{dataURI .Image}}" alt="{{.Key}}">
-<div class="cap">{{.Key}}<br>{{.Source}}<br>MSE {{f4 .MSE}}</div></td>{{end}}</tr>
-{{end}}</table>
+training set (run <code>tools dedup</code>).{{if .Holdout}} Neighbours on red are
+closer than the closest 1% of held-out faces are to any training face.{{end}}</p>
 {{with .Holdout}}
 <h2>Generated against held-out faces</h2>
 <p>{{.Generated}} generated and {{.HeldOut}} held-out real faces (never trained on),
@@ -193,5 +189,14 @@ means its faces are as far from the training set as unseen real faces; well abov
 <td>{{.Generated}}</td><td>{{f2 .ZU}}</td><td>{{if .Used}}yes{{else}}no{{end}}</td></tr>
 {{end}}</table>{{end}}
 {{end}}
+<h2>Nearest training faces</h2>
+<table class="nn">
+{{range .Queries}}<tr><td class="gen"><img class="face" src="{{dataURI .Image}}"
+alt="{{.Name}}"><div class="cap">{{.Name}}</div></td>
+{{range .Neighbours}}<td{{if and $.Holdout (lt .MSE $.Holdout.Threshold)}} class="copy"
+title="closer than the closest 1% of held-out faces"{{end}}><img class="face"
+src="{{dataURI .Image}}" alt="{{.Key}}">
+<div class="cap">{{.Key}}<br>{{.Source}}<br>MSE {{f4 .MSE}}</div></td>{{end}}</tr>
+{{end}}</table>
 </body></html>
 `
