@@ -16,14 +16,13 @@ func Holdout(key string, fraction float64) bool {
 	return u < fraction
 }
 
-// mix spreads every bit of x over the high bits (the finaliser of
-// MurmurHash3). FNV-1a alone leaves the high bits of short keys such as
-// "0".."4999" so uneven that a fraction of 0.25 held out 36% of them.
+// mix spreads every input bit over the high bits (the splitmix64
+// finaliser): FNV's high bits barely change with a key's last bytes, so
+// keys sharing a prefix would otherwise fall in or out together.
 func mix(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
