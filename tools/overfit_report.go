@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"animeface/dataset"
+	"animeface/internal/gan"
 	"animeface/internal/overfit"
 )
 
@@ -21,9 +22,12 @@ func init() {
 	register(command{
 		Name:  "overfit-report",
 		Short: "show the training faces nearest to generated faces",
-		Usage: `usage: tools overfit-report (--generated DIR | --run DIR) --shards DIR --out DIR [flags]
+		Usage: `usage: tools overfit-report (--run DIR | --generated DIR --shards DIR) --out DIR [flags]
 
-For each generated face, finds the --k training faces nearest by mean squared
+With --run, generates --n faces from the run's newest checkpoint (or
+--checkpoint) with --seed, into --out/generated/, and takes the training
+dataset and the hold-out fraction from the run's config.json. For each
+generated face, finds the --k training faces nearest by mean squared
 error over pixels (exactly, with BLAS, in bounded memory) and writes to --out:
 montage.png (generated faces on top, each column its nearest training faces
 below), report.html (open it in a browser), report.json and, when real faces
@@ -33,25 +37,34 @@ of generated faces closer to a training face than the closest 1% of held-out
 faces, and the data-copying statistic C_T (Meehan et al. 2020).
 
 Examples:
+  tools overfit-report --run runs/demo --n 200 --out report/
   tools overfit-report --generated samples/ --shards faces/ --out report/
   tools overfit-report --generated samples/ --n 500 --holdout 0.05 --shards faces/ --out report/`,
 		Flags: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			var o overfitOptions
 			fs.StringVar(&o.generated, "generated", "", "folder of generated faces (PNG or JPEG)")
 			fs.StringVar(&o.run, "run", "", "training run folder to generate faces from")
-			fs.StringVar(&o.shards, "shards", "", "training dataset folder (required)")
+			fs.StringVar(&o.shards, "shards", "",
+				"training dataset folder (with --run, defaults to the run's)")
+			fs.StringVar(&o.checkpoint, "checkpoint", "",
+				"with --run, the checkpoint to generate from; empty means the newest")
 			fs.StringVar(&o.out, "out", "", "report folder (required)")
 			fs.IntVar(&o.n, "n", 10, "generated faces to use (the first in name order); 0 = all")
 			fs.IntVar(&o.k, "k", 5, "nearest training faces per generated face")
 			fs.Float64Var(&o.holdout, "holdout", 0,
-				"fraction of --shards the trainer held out (as train --holdout)")
+				"fraction of --shards the trainer held out (as train --holdout); "+
+					"with --run, defaults to the run's")
 			fs.StringVar(&o.holdoutShards, "holdout-shards", "", "dataset of held-out real faces")
 			fs.IntVar(&o.maxHoldout, "max-holdout", overfit.DefaultMaxHoldout,
 				"held-out faces used at most, drawn with --seed")
 			fs.IntVar(&o.cells, "cells", 0, "cells of the C_T test; 0 picks 1 to 10 from the counts")
-			fs.Uint64Var(&o.seed, "seed", 1, "seed of the held-out draw and the cells")
+			fs.Uint64Var(&o.seed, "seed", 1,
+				"seed of the generated faces (with --run), the held-out draw and the cells")
 			fs.IntVar(&o.workers, "workers", 0, "decoding goroutines; 0 means one per core")
 			return func(ctx context.Context, args []string) error {
+				fs.Visit(func(f *flag.Flag) {
+					o.holdoutSet = o.holdoutSet || f.Name == "holdout"
+				})
 				if err := o.check(args); err != nil {
 					return err
 				}
@@ -62,20 +75,23 @@ Examples:
 }
 
 type overfitOptions struct {
-	generated, run, shards, out, holdoutShards string
-	n, k, maxHoldout, cells, workers           int
-	holdout                                    float64
-	seed                                       uint64
+	generated, run, checkpoint, shards, out, holdoutShards string
+	n, k, maxHoldout, cells, workers                       int
+	holdout                                                float64
+	holdoutSet                                             bool
+	seed                                                   uint64
 }
 
 func (o overfitOptions) check(args []string) error {
 	switch {
 	case len(args) > 0:
 		return usageError("unexpected arguments %q", args)
-	case o.shards == "" || o.out == "":
-		return usageError("--shards and --out are required")
 	case (o.generated == "") == (o.run == ""):
 		return usageError("give exactly one of --generated and --run")
+	case o.out == "" || o.shards == "" && o.run == "":
+		return usageError("--out is required, and --shards with --generated")
+	case o.run != "" && o.n == 0:
+		return usageError("--n must be >= 1 with --run")
 	case o.n < 0 || o.k < 1 || o.maxHoldout < 1 || o.cells < 0:
 		return usageError("--n must be >= 0, --k and --max-holdout >= 1, --cells >= 0")
 	case o.holdout < 0 || o.holdout >= 1:
@@ -85,12 +101,15 @@ func (o overfitOptions) check(args []string) error {
 }
 
 func runOverfit(ctx context.Context, o overfitOptions) error {
+	var gen []overfit.Query
+	var err error
 	if o.run != "" {
-		// TODO: generate the faces from the run's newest checkpoint and take
-		// its hold-out fraction from its config once the trainer's
-		// generator is a package this command can call.
-		return errors.New("--run is not available in this build (no generator " +
-			"package yet): write faces with the trainer's sampler and pass --generated DIR")
+		gen, err = generateFromRun(&o)
+	} else {
+		gen, err = readGenerated(o.generated, o.n)
+	}
+	if err != nil {
+		return err
 	}
 	train, err := dataset.Open(o.shards)
 	if err != nil {
@@ -101,10 +120,6 @@ func runOverfit(ctx context.Context, o overfitOptions) error {
 		if held, err = dataset.Open(o.holdoutShards); err != nil {
 			return err
 		}
-	}
-	gen, err := readGenerated(o.generated, o.n)
-	if err != nil {
-		return err
 	}
 
 	rep, err := overfit.Run(ctx, overfit.Config{Train: train, Generated: gen,
@@ -122,6 +137,40 @@ func runOverfit(ctx context.Context, o overfitOptions) error {
 	}
 	printOverfit(o, rep)
 	return nil
+}
+
+// generateFromRun draws the faces from the run's generator into
+// out/generated and fills in the dataset and hold-out fraction the run
+// was trained with, unless given.
+func generateFromRun(o *overfitOptions) ([]overfit.Query, error) {
+	cfg, err := gan.LoadRunConfig(o.run)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", o.run, err)
+	}
+	if o.shards == "" {
+		o.shards = cfg.Options.Shards
+	}
+	if !o.holdoutSet {
+		o.holdout = cfg.Options.Holdout
+	}
+	faces, err := gan.Generate(o.run, o.checkpoint, o.n, o.seed)
+	if errors.Is(err, gan.ErrNoCheckpoint) {
+		return nil, fmt.Errorf("run %s has no checkpoint to generate from yet "+
+			"(train it further, or give --checkpoint): %w", o.run, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("generate from %s: %w", o.run, err)
+	}
+	dir := filepath.Join(o.out, "generated")
+	if _, err := gan.WriteFaces(dir, faces); err != nil {
+		return nil, err
+	}
+	// WriteFaces names face i face-NNNN.png.
+	gen := make([]overfit.Query, len(faces))
+	for i, f := range faces {
+		gen[i] = overfit.Query{Name: fmt.Sprintf("generated/face-%04d.png", i), Image: f}
+	}
+	return gen, nil
 }
 
 // readGenerated reads the first n images of dir in name order (all when n

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"image"
 	"image/png"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"animeface/internal/gan"
+	"animeface/internal/overfit"
 	"animeface/internal/testdata"
 	"animeface/internal/testshards"
 )
@@ -49,8 +54,8 @@ func TestCommandsBadInput(t *testing.T) {
 		{"dedup bad threshold", []string{"dedup", "--shards", ds, "--out", out, "--threshold", "40"}, 2, "--threshold"},
 		{"overfit both sources", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--run", "r", "--generated", "g"}, 2, "exactly one of"},
-		{"overfit run", []string{"overfit-report", "--shards", ds, "--out", out, "--run", missing},
-			1, "--run is not available"},
+		{"overfit missing run", []string{"overfit-report", "--out", out, "--run", missing},
+			1, "config.json: no such file"},
 		{"overfit other size", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--generated", small}, 1, "32x32"},
 		{"overfit no images", []string{"overfit-report", "--shards", ds, "--out", out,
@@ -131,6 +136,56 @@ func TestDedupThenStats(t *testing.T) {
 		if code := run(args, &stderr); code != 0 {
 			t.Errorf("%v: exit %d, %s", args, code, stderr.String())
 		}
+	}
+}
+
+// TestOverfitReportFromRun trains a tiny run with faces held out, reports
+// on it with --run, then removes its checkpoints and expects a clear error.
+func TestOverfitReportFromRun(t *testing.T) {
+	shards := t.TempDir()
+	testshards.Write(t, shards, testshards.Files(t,
+		testdata.Path(t, "data", "faces-getchu-64"), 60), 32)
+	runDir := filepath.Join(t.TempDir(), "run")
+	o := gan.DefaultOptions()
+	o.Shards, o.Out = shards, runDir
+	o.Arch = gan.Arch{Size: 32, Width: 8, Latent: 16}
+	o.Batch, o.Steps, o.Holdout = 8, 2, 0.2
+	if _, err := gan.Train(context.Background(), o, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+
+	out := filepath.Join(t.TempDir(), "report")
+	var stderr bytes.Buffer
+	if code := run([]string{"overfit-report", "--run", runDir, "--n", "12", "--out", out},
+		&stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var h overfit.HoldoutResult
+	data, err := os.ReadFile(filepath.Join(out, overfit.HoldoutName))
+	if err != nil {
+		t.Fatalf("the run's hold-out fraction was not used: %v", err)
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Generated != 12 || h.HeldOut == 0 || h.CTOK || h.CTNote == "" {
+		t.Errorf("hold-out result %+v: want 12 generated, some held out, "+
+			"C_T refused with a note", h)
+	}
+	for _, f := range []string{"generated/face-0011.png", overfit.MontageName,
+		overfit.HTMLName, overfit.JSONName} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	if err := os.RemoveAll(filepath.Join(runDir, "checkpoints")); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run([]string{"overfit-report", "--run", runDir, "--out", out}, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "no checkpoint") {
+		t.Errorf("run without checkpoints: exit %d, %q", code, stderr.String())
 	}
 }
 
