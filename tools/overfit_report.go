@@ -122,8 +122,10 @@ func runOverfit(ctx context.Context, o overfitOptions) error {
 		}
 	}
 
+	// A run's model may be smaller than the dataset's faces: the trainer
+	// scaled them, and so does the report.
 	rep, err := overfit.Run(ctx, overfit.Config{Train: train, Generated: gen,
-		HoldoutFraction: o.holdout, Holdout: held, MaxHoldout: o.maxHoldout,
+		ScaleFaces: o.run != "", HoldoutFraction: o.holdout, Holdout: held, MaxHoldout: o.maxHoldout,
 		K: o.k, Cells: o.cells, Seed: o.seed, Workers: o.workers,
 		Log: logger(), Stage: stage})
 	if err != nil {
@@ -235,8 +237,9 @@ func readImageFile(path string) (*image.NRGBA, error) {
 }
 
 func printOverfit(o overfitOptions, rep *overfit.Report) {
-	fmt.Printf("%d generated faces against %d training faces of %dx%d\n",
-		len(rep.Queries), rep.Training, rep.Size, rep.Size)
+	fmt.Printf("%d generated faces against %d training faces of %dx%d "+
+		"(%d scaled to that size, %d unreadable)\n", len(rep.Queries), rep.Training,
+		rep.Size, rep.Size, rep.Scaled, rep.Bad)
 	for _, q := range rep.Queries {
 		nb := q.Neighbours[0]
 		fmt.Printf("  %-24s nearest %s (%s) MSE %.4f\n", q.Name, nb.Key, nb.Source, nb.MSE)

@@ -139,12 +139,14 @@ func TestDedupThenStats(t *testing.T) {
 	}
 }
 
-// TestOverfitReportFromRun trains a tiny run with faces held out, reports
-// on it with --run, then removes its checkpoints and expects a clear error.
+// TestOverfitReportFromRun trains a tiny 32×32 run on 64×64 faces with
+// faces held out, reports on it with --run (the faces are scaled as the
+// trainer scales them), then removes its checkpoints and expects a clear
+// error.
 func TestOverfitReportFromRun(t *testing.T) {
 	shards := t.TempDir()
 	testshards.Write(t, shards, testshards.Files(t,
-		testdata.Path(t, "data", "faces-getchu-64"), 60), 32)
+		testdata.Path(t, "data", "faces-getchu-64"), 60), 64)
 	runDir := filepath.Join(t.TempDir(), "run")
 	o := gan.DefaultOptions()
 	o.Shards, o.Out = shards, runDir

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 
+	"github.com/nfnt/resize"
+
 	"animeface/dataset"
 )
 
@@ -28,6 +30,12 @@ type Config struct {
 	// out (dataset.Holdout): those faces are left out of the training set
 	// and serve as held-out faces.
 	HoldoutFraction float64
+	// ScaleFaces, when set, scales training and held-out faces of another
+	// size to the generated faces' size, as the trainer does when its model
+	// is smaller than the dataset's faces (bilinear, nfnt/resize), so the
+	// errors are measured on the faces the generator learned from. When not
+	// set, a face of another size is an error (ErrSize).
+	ScaleFaces bool
 	// Holdout, when not nil, is a dataset of held-out real faces.
 	Holdout *dataset.Dataset
 	// MaxHoldout caps the held-out faces used, drawn at random with Seed;
@@ -69,8 +77,9 @@ type Report struct {
 	// Holdout is nil when no held-out faces were given.
 	Holdout *HoldoutResult
 	Seed    uint64
-	// Bad counts unreadable samples skipped.
-	Bad int
+	// Bad counts unreadable samples skipped; Scaled counts the faces
+	// scaled to Size (see Config.ScaleFaces).
+	Bad, Scaled int
 }
 
 // QueryResult is a generated face and its nearest training faces.
@@ -262,8 +271,12 @@ func readFaces(ctx context.Context, cfg Config, d *dataset.Dataset, size int,
 		cfg.Log.Warn("skipping unreadable sample", "err", err)
 	}}, cfg.Workers, func(s dataset.Sample, img *image.NRGBA) error {
 		if b := img.Rect; b.Dx() != size || b.Dy() != size {
-			return fmt.Errorf("%w: %s/%s sample %s is %dx%d, the generated faces %dx%d",
-				ErrSize, d.Dir, s.Shard, s.Key, b.Dx(), b.Dy(), size, size)
+			if !cfg.ScaleFaces {
+				return fmt.Errorf("%w: %s/%s sample %s is %dx%d, the generated faces "+
+					"%dx%d", ErrSize, d.Dir, s.Shard, s.Key, b.Dx(), b.Dy(), size, size)
+			}
+			img = scaleFace(img, size)
+			rep.Scaled++
 		}
 		fn(s, rgb(img))
 		return nil
@@ -399,6 +412,11 @@ func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 			"generate more (--n) or use fewer cells (--cells)", MinGeneratedPerCell)
 	}
 	return h
+}
+
+// scaleFace scales img to size×size the way the trainer does.
+func scaleFace(img *image.NRGBA, size int) *image.NRGBA {
+	return dataset.ToNRGBA(resize.Resize(uint(size), uint(size), img, resize.Bilinear))
 }
 
 // rgb returns the face's pixels as RGB bytes, row-major.
