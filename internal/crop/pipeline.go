@@ -1,0 +1,190 @@
+package crop
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+
+	"animeface/dataset"
+	"animeface/internal/imagefile"
+	"animeface/internal/progress"
+)
+
+// Record is the journal entry of one source: what became of it. A rerun
+// skips every source that has a committed record.
+type Record struct {
+	Source string `json:"source"`
+	SHA256 string `json:"sha256,omitempty"`
+	Faces  int    `json:"faces"`
+	// Skipped says why the source gave nothing: one of imagefile.Reason's
+	// words ("not-image", "truncated", ...).
+	Skipped string `json:"skipped,omitempty"`
+	// Error is the reader's message for a skipped source.
+	Error string `json:"error,omitempty"`
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	Files       int            // files found (in this part)
+	AlreadyDone int            // files committed by earlier runs, not redone
+	Processed   int            // files processed by this run
+	WithFaces   int            // processed files that gave at least one face
+	Faces       int            // faces written by this run
+	NotImages   int            // processed files that are not images
+	Bad         map[string]int // processed image files refused, by reason
+	Interrupted bool           // the run stopped before the last file
+	Prefix      string         // shard prefix written
+	MinFace     int            // smallest face searched for (crop only)
+}
+
+// outcome is what processing one source gave.
+type outcome struct {
+	samples []dataset.Sample
+	record  Record
+}
+
+// process turns one source into samples. Each worker has its own.
+type process func(Source) outcome
+
+// newProcess makes a worker's process and the function that frees it.
+type newProcess func() (process, func(), error)
+
+type job struct {
+	i   int
+	src Source
+}
+
+type result struct {
+	i int
+	o outcome
+}
+
+// runPipeline processes sources on workers goroutines and hands the
+// outcomes to the writer in source order, whatever order they finish in,
+// so that a run's shards do not depend on timing. At most a few sources
+// per worker wait out of order, which bounds memory. When ctx is done, no
+// new source starts; those under way finish and are written.
+func runPipeline(ctx context.Context, sources []Source, workers int, mk newProcess,
+	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary) error {
+	procs := make([]process, workers)
+	for i := range procs {
+		p, free, err := mk()
+		if err != nil {
+			return err
+		}
+		defer free()
+		procs[i] = p
+	}
+
+	// A write error must stop the workers too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	window := make(chan struct{}, 4*workers)
+	jobs := make(chan job)
+	results := make(chan result)
+	go feed(ctx, sources, window, jobs)
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- result{j.i, safely(p, j.src)}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	pending := map[int]outcome{}
+	next := 0
+	var werr error
+	for r := range results {
+		pending[r.i] = r.o
+		for o, ok := pending[next]; ok && werr == nil; o, ok = pending[next] {
+			delete(pending, next)
+			next++
+			werr = write(w, o, log, sum)
+			bar.Add(1)
+			bar.Describe(fmt.Sprintf("%d faces", sum.Faces))
+			<-window
+		}
+		if werr != nil {
+			cancel()
+		}
+	}
+	sum.Interrupted = next < len(sources)
+	return werr
+}
+
+// feed sends the sources in order, each once a window slot is free.
+func feed(ctx context.Context, sources []Source, window chan struct{}, jobs chan<- job) {
+	defer close(jobs)
+	for i, s := range sources {
+		select {
+		case window <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case jobs <- job{i, s}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// safely runs p, turning a decoder's panic on hostile bytes into a
+// refused file rather than a crashed run.
+func safely(p process, src Source) (o outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			o = outcome{record: Record{Source: src.Rel, Skipped: "corrupt",
+				Error: fmt.Sprintf("decoder panic: %v", r)}}
+		}
+	}()
+	return p(src)
+}
+
+// write commits one source's outcome and counts it.
+func write(w *dataset.Writer, o outcome, log *slog.Logger, sum *Summary) error {
+	rec := o.record
+	sum.Processed++
+	switch {
+	case rec.Skipped == "not-image":
+		sum.NotImages++
+		if looksLikeImage(rec.Source) {
+			log.Warn("skipped", "file", rec.Source, "reason", rec.Skipped)
+		}
+	case rec.Skipped != "":
+		sum.Bad[rec.Skipped]++
+		log.Warn("skipped", "file", rec.Source, "reason", rec.Skipped, "error", rec.Error)
+	case rec.Faces > 0:
+		sum.WithFaces++
+		sum.Faces += rec.Faces
+	}
+	if err := w.AddGroup(o.samples, rec); err != nil {
+		return fmt.Errorf("write %s: %w", rec.Source, err)
+	}
+	return nil
+}
+
+// looksLikeImage reports whether a file's name promises an image, so a
+// non-image there deserves a warning, while the other files (scripts,
+// fonts, sound) are only counted.
+func looksLikeImage(rel string) bool {
+	switch strings.ToLower(path.Ext(rel)) {
+	case ".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff":
+		return true
+	}
+	return false
+}
+
+// refused returns the outcome of a source that could not be read.
+func refused(src Source, sha string, err error) outcome {
+	return outcome{record: Record{Source: src.Rel, SHA256: sha,
+		Skipped: imagefile.Reason(err), Error: err.Error()}}
+}
