@@ -214,6 +214,7 @@ func writeLossPlot(run string, ms []Metric) error {
 		p.Legend.Add(s.name, line)
 	}
 	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
 
 	w, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
 	if err != nil {
