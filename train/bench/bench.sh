@@ -18,7 +18,14 @@ SIZE=${SIZE:-64}
 WIDTH=${WIDTH:-64}
 THREADS=${THREADS:-2}
 WORK=${WORK:-.bench}
-SHARED=${ANIMEFACE_SHARED:-../shared}
+# The shared data: $ANIMEFACE_SHARED, or the first folder named shared
+# beside the repository or one of its parents, as the tests find it.
+SHARED=${ANIMEFACE_SHARED:-}
+dir=$PWD
+while [ -z "$SHARED" ] && [ "$dir" != / ]; do
+	[ -d "$dir/shared/data" ] && SHARED=$dir/shared
+	dir=$(dirname "$dir")
+done
 mkdir -p "$WORK"
 
 faces=${FACES:-$WORK/faces}
