@@ -78,6 +78,12 @@ func sizes(ps []*param) []int {
 
 // newDiscGraph builds loss_D = softplus(-D(real)) + softplus(D(G(z))) and
 // its gradient with respect to the discriminator's parameters.
+//
+// TODO: the generator's forward pass runs here and again in the generator
+// graph; PyTorch runs it once and keeps its activations for the generator
+// step. Sharing it would need the generator graph to take the gradient
+// with respect to its images from a separate discriminator graph and feed
+// it back as a seed, which gorgonia's Grad does not offer directly.
 func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
 	b := &builder{g: g, train: true}
