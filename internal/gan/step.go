@@ -81,9 +81,10 @@ func sizes(ps []*param) []int {
 //
 // TODO: the generator's forward pass runs here and again in the generator
 // graph; PyTorch runs it once and keeps its activations for the generator
-// step. Sharing it would need the generator graph to take the gradient
-// with respect to its images from a separate discriminator graph and feed
-// it back as a seed, which gorgonia's Grad does not offer directly.
+// step. Sharing it needs the generator's forward and backward passes to run
+// apart, with the discriminator step between them, while a tape machine
+// runs a graph as a whole: it would take a machine that runs a graph in
+// two parts.
 func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
 	b := &builder{g: g, train: true}
