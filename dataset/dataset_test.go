@@ -536,4 +536,17 @@ func TestHoldout(t *testing.T) {
 	if share := float64(held) / n; share < 0.09 || share > 0.11 {
 		t.Errorf("held out %.3f, want about 0.1", share)
 	}
+
+	// Keys that differ only in their last characters must spread too.
+	held = 0
+	for i := range 26 * 26 {
+		key := fmt.Sprintf("face%c%c", 'a'+i/26, 'a'+i%26)
+		if Holdout(key, 0.1) {
+			held++
+		}
+	}
+	if held < 40 || held > 100 {
+		t.Errorf("held out %d of %d keys with a common prefix, want about 68",
+			held, 26*26)
+	}
 }

@@ -12,6 +12,17 @@ func Holdout(key string, fraction float64) bool {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(key))
-	u := float64(h.Sum64()>>11) / (1 << 53)
+	u := float64(mix(h.Sum64())>>11) / (1 << 53)
 	return u < fraction
+}
+
+// mix spreads every input bit over the high bits (the splitmix64
+// finaliser): FNV's high bits barely change with a key's last bytes, so
+// keys sharing a prefix would otherwise fall in or out together.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
