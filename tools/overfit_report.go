@@ -240,9 +240,13 @@ func printOverfit(o overfitOptions, rep *overfit.Report) {
 	fmt.Printf("%d generated faces against %d training faces of %dx%d "+
 		"(%d scaled to that size, %d unreadable)\n", len(rep.Queries), rep.Training,
 		rep.Size, rep.Size, rep.Scaled, rep.Bad)
-	for _, q := range rep.Queries {
+	const shown = 20
+	for _, q := range rep.Queries[:min(shown, len(rep.Queries))] {
 		nb := q.Neighbours[0]
 		fmt.Printf("  %-24s nearest %s (%s) MSE %.4f\n", q.Name, nb.Key, nb.Source, nb.MSE)
+	}
+	if len(rep.Queries) > shown {
+		fmt.Printf("  ... and %d more in the report\n", len(rep.Queries)-shown)
 	}
 	if h := rep.Holdout; h != nil {
 		fmt.Printf("held out: %d faces; generated closer than their closest 1%%: %.1f%%\n",

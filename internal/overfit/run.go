@@ -170,17 +170,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // prepared is what the first pass gathers.
 type prepared struct {
 	held     [][]uint8 // held-out faces, RGB bytes
-	heldKeys map[string]bool
 	cells    *Cells
 	cellNote string
 	genCell  []int
 	heldCell []int
 	training []int // training faces per cell, filled by the search
+	// trainCount is the number of training faces the first pass saw, or
+	// -1 when there was no first pass.
+	trainCount int
 }
 
 func prepare(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	rep *Report) (*prepared, error) {
-	pre := &prepared{}
+	pre := &prepared{trainCount: -1}
 	if cfg.HoldoutFraction <= 0 && cfg.Holdout == nil {
 		return pre, nil
 	}
@@ -213,6 +215,7 @@ func prepare(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 		}
 	}
 	pre.held = heldRes.items
+	pre.trainCount = trainRes.seen
 	if len(pre.held) == 0 {
 		return nil, errors.New("no held-out face found: the hold-out fraction " +
 			"selects none of the dataset's keys, or --holdout-shards is empty")
@@ -320,7 +323,7 @@ func search(ctx context.Context, cfg Config, size int, pre *prepared,
 		keepNeighbours(s, len(cfg.Generated), first, samples, found)
 		block, samples = block[:0], samples[:0]
 	}
-	add, done := cfg.stage("training faces searched", -1)
+	add, done := cfg.stage("training faces searched", int64(pre.trainCount))
 	defer done()
 	err := readFaces(ctx, cfg, cfg.Train, size, rep, func(smp dataset.Sample, px []uint8) {
 		if cfg.HoldoutFraction > 0 && dataset.Holdout(smp.Key, cfg.HoldoutFraction) {
