@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench clean
+.PHONY: all setup build test demo bench bench-crop bench-train clean
 
 all: build
 
@@ -27,6 +27,23 @@ demo: setup build
 	$(BIN)/crop --in $(RENPY) --out $(DEMO)/faces
 	$(BIN)/tools montage --shards $(DEMO)/faces --first --n 64 --out $(DEMO)/faces.png
 	$(BIN)/tools stats --shards $(DEMO)/faces
+	# A small GAN on the cropped faces: a few minutes on 2 cores. Rerunning
+	# resumes the run, which is then already done.
+	$(BIN)/train --shards $(DEMO)/faces --out $(DEMO)/run --size 32 --width 32 \
+		--batch 16 --steps 200 --sample-every 50 --checkpoint-every 100 \
+		$$(test -f $(DEMO)/run/config.json && echo --resume)
+	$(BIN)/tools sample --run $(DEMO)/run --n 64 --seed 1 --out $(DEMO)/samples
+
+# Trains the default DCGAN for a few steps with train and with PyTorch and
+# prints both speeds and peak memories (STEPS=20 make bench-train for more).
+bench-train: build
+	EXTRA_PACKAGES=python3-torch bash .ci/setup
+	train/bench/bench.sh
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# Times crop against a plain Python + OpenCV loop and the detection floor
+# on the renpy illustrations (needs python3-opencv); see crop/bench/run.sh.
+bench-crop:
+	bash crop/bench/run.sh

@@ -27,7 +27,7 @@ Ctrl-C commits what is done.
 Example:
   tools import --in anime-faces/ --out shards/ --size 64`,
 		Flags: func(fs *flag.FlagSet) func(context.Context, []string) error {
-			var o crop.ImportOptions
+			var o crop.Job
 			fs.StringVar(&o.In, "in", "", "folder of face pictures (required)")
 			fs.StringVar(&o.Out, "out", "", "folder to write the shards to (required)")
 			fs.IntVar(&o.Size, "size", 64, "side of the faces written, in pixels")
@@ -53,7 +53,7 @@ Example:
 	})
 }
 
-func runImport(ctx context.Context, o crop.ImportOptions) error {
+func runImport(ctx context.Context, o crop.Job) error {
 	start := time.Now()
 	o.Log, o.Progress = logger(), os.Stderr
 	s, err := crop.Import(ctx, o)

@@ -120,6 +120,12 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.Width, "width", o.Width,
 		"channels of the generator's last block and the discriminator's first layer")
 	fs.IntVar(&o.Latent, "latent", o.Latent, "length of the latent vector z")
+	fs.IntVar(&o.MinibatchFeatures, "minibatch-features", o.MinibatchFeatures,
+		"minibatch-discrimination kernels on the discriminator's features, "+
+			"against mode collapse (0: off)")
+	fs.BoolVar(&o.ZPredictor, "z-predictor", o.ZPredictor,
+		"add a head that regresses z from the discriminator's features of a generated "+
+			"face, against mode collapse")
 	fs.IntVar(&o.Steps, "steps", o.Steps, "total steps of the run, earlier sessions included")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "faces per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "Adam learning rate (beta1 0.5, beta2 0.999)")

@@ -41,7 +41,7 @@ func TestImport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	o := ImportOptions{In: in, Out: t.TempDir(), Size: 64, ShardSize: 64}
+	o := Job{In: in, Out: t.TempDir(), Size: 64, ShardSize: 64}
 	sum, err := Import(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

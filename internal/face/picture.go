@@ -1,7 +1,6 @@
 package face
 
 import (
-	"fmt"
 	"image"
 
 	"gocv.io/x/gocv"
@@ -76,12 +75,14 @@ func (p *Picture) Cut(regions []image.Rectangle, size int) ([]*image.NRGBA, erro
 	}
 	src := p.BGR
 	if p.Header.Alpha && !p.fromGo {
-		m, err := p.onWhite()
+		m, ok, err := p.onWhite()
 		if err != nil {
 			return nil, err
 		}
-		defer m.Close()
-		src = m
+		if ok {
+			defer m.Close()
+			src = m
+		}
 	}
 	faces := make([]*image.NRGBA, len(regions))
 	for i, r := range regions {
@@ -93,17 +94,21 @@ func (p *Picture) Cut(regions []image.Rectangle, size int) ([]*image.NRGBA, erro
 	return faces, nil
 }
 
-// onWhite decodes the file with Go's decoders, composited onto white.
-func (p *Picture) onWhite() (gocv.Mat, error) {
+// onWhite decodes the file with Go's decoders, composited onto white. It
+// reports false, and the caller keeps BGR, when the two decoders disagree
+// on the size: OpenCV turned the picture by its EXIF orientation.
+func (p *Picture) onWhite() (gocv.Mat, bool, error) {
 	img, _, err := imagefile.Decode(p.data, p.maxPixels)
 	if err != nil {
-		return gocv.Mat{}, err
+		return gocv.Mat{}, false, err
 	}
 	if img.Rect.Dx() != p.BGR.Cols() || img.Rect.Dy() != p.BGR.Rows() {
-		return gocv.Mat{}, fmt.Errorf("%w: Go decodes %dx%d, OpenCV %dx%d",
-			imagefile.ErrCorrupt, img.Rect.Dx(), img.Rect.Dy(), p.BGR.Cols(), p.BGR.Rows())
+		// TODO: apply the EXIF orientation to Go's decoding instead, so
+		// that a turned transparent picture still gets a white background.
+		return gocv.Mat{}, false, nil
 	}
-	return FromNRGBA(img)
+	m, err := FromNRGBA(img)
+	return m, err == nil, err
 }
 
 // Close frees the decoded pixels.

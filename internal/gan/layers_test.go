@@ -48,6 +48,10 @@ func TestLayerGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node { return b.matMul(in[0], in[1]) }},
 		{"discriminator loss", [][]int{{5}, {5}},
 			func(b *builder, in []*G.Node) *G.Node { return b.discLoss(in[0], in[1]) }},
+		{"minibatch discrimination", [][]int{{3, 4}, {4, 6}},
+			func(b *builder, in []*G.Node) *G.Node { return b.minibatch(in[0], in[1], 2, 3) }},
+		{"z loss", [][]int{{3, 2}, {3, 2}},
+			func(b *builder, in []*G.Node) *G.Node { return b.zLoss(in[0], in[1]) }},
 		{"generator loss", [][]int{{5}},
 			func(b *builder, in []*G.Node) *G.Node { return b.genLoss(in[0]) }},
 	}
