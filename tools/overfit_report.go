@@ -150,7 +150,9 @@ func generateFromRun(o *overfitOptions) ([]overfit.Query, error) {
 		return nil, fmt.Errorf("run %s: %w", o.run, err)
 	}
 	if o.shards == "" {
-		o.shards = cfg.Options.Shards
+		if o.shards, err = runShards(o.run, cfg); err != nil {
+			return nil, err
+		}
 	}
 	if !o.holdoutSet {
 		o.holdout = cfg.Options.Holdout
@@ -173,6 +175,36 @@ func generateFromRun(o *overfitOptions) ([]overfit.Query, error) {
 		gen[i] = overfit.Query{Name: fmt.Sprintf("generated/face-%04d.png", i), Image: f}
 	}
 	return gen, nil
+}
+
+// runShards finds the dataset a run was trained on. The run's config holds
+// the paths as given to train, relative to the folder train ran in; that
+// folder is the run folder less the config's own --out, when it ends so.
+func runShards(run string, cfg gan.RunConfig) (string, error) {
+	shards := cfg.Options.Shards
+	if filepath.IsAbs(shards) {
+		return shards, nil
+	}
+	if _, err := os.Stat(shards); err == nil {
+		return shards, nil
+	}
+	abs, err := filepath.Abs(run)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Clean(cfg.Options.Out)
+	if base, ok := strings.CutSuffix(abs, string(filepath.Separator)+out); ok {
+		if p := filepath.Join(base, shards); dirExists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("the dataset of run %s (%s, relative to where train ran) "+
+		"is not found: give --shards", run, shards)
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // readGenerated reads the first n images of dir in name order (all when n

@@ -174,6 +174,13 @@ func TestOverfitReportFromRun(t *testing.T) {
 		t.Errorf("hold-out result %+v: want 12 generated, some held out, "+
 			"C_T refused with a note", h)
 	}
+	if m, err := os.ReadFile(filepath.Join(out, overfit.MontageName)); err != nil {
+		t.Error(err)
+	} else if img, err := png.Decode(bytes.NewReader(m)); err != nil ||
+		img.Bounds().Dx() != 2+12*34 || img.Bounds().Dy() != 2+6*34 {
+		t.Errorf("montage %v (%v): want 12 columns and 6 rows of 32x32 faces",
+			img.Bounds(), err)
+	}
 	for _, f := range []string{"generated/face-0011.png", overfit.MontageName,
 		overfit.HTMLName, overfit.JSONName} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

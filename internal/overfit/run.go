@@ -375,6 +375,10 @@ func queryResults(cfg Config, s *Searcher, found map[int]dataset.Sample) []Query
 		for _, nb := range all[i] {
 			smp := found[nb.Index]
 			img, _ := dataset.DecodePNG(smp.PNG)
+			if img != nil && img.Rect.Dx() != q.Image.Rect.Dx() {
+				// Show the face as it was compared.
+				img = scaleFace(img, q.Image.Rect.Dx())
+			}
 			out[i].Neighbours = append(out[i].Neighbours, Match{Key: smp.Key,
 				Source: smp.Meta.Source, MSE: nb.MSE, Image: img})
 		}
