@@ -209,3 +209,23 @@ func writePNG(t *testing.T, path string, img image.Image) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunShardsRelative finds a run's dataset given relative to the folder
+// train ran in, from another working folder.
+func TestRunShardsRelative(t *testing.T) {
+	base := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(base, "demo", "faces"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cfg gan.RunConfig
+	cfg.Options.Shards, cfg.Options.Out = "demo/faces", "demo/run"
+	got, err := runShards(filepath.Join(base, "demo", "run"), cfg)
+	if err != nil || got != filepath.Join(base, "demo", "faces") {
+		t.Errorf("got %q, %v", got, err)
+	}
+	cfg.Options.Shards = "demo/missing"
+	if _, err := runShards(filepath.Join(base, "demo", "run"), cfg); err == nil ||
+		!strings.Contains(err.Error(), "give --shards") {
+		t.Errorf("missing dataset: %v", err)
+	}
+}
