@@ -29,7 +29,8 @@ Examples:
 			fs.StringVar(&o.out, "out", "", "PNG file to write (required)")
 			fs.IntVar(&o.n, "n", 64, "faces to draw")
 			fs.Uint64Var(&o.seed, "seed", 1, "seed of the random sample")
-			fs.BoolVar(&o.first, "first", false, "take the first faces instead of a random sample")
+			fs.BoolVar(&o.first, "first", false,
+				"take the first faces instead of a random sample")
 			fs.IntVar(&o.cols, "cols", 0, "faces per row; 0 makes the grid about square")
 			return func(ctx context.Context, args []string) error {
 				switch {

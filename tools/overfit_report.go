@@ -22,7 +22,8 @@ func init() {
 	register(command{
 		Name:  "overfit-report",
 		Short: "show the training faces nearest to generated faces",
-		Usage: `usage: tools overfit-report (--run DIR | --generated DIR --shards DIR) --out DIR [flags]
+		Usage: `usage: tools overfit-report --run DIR --out DIR [flags]
+       tools overfit-report --generated DIR --shards DIR --out DIR [flags]
 
 With --run, generates --n faces from the run's newest checkpoint (or
 --checkpoint) with --seed, into --out/generated/, and takes the training
@@ -39,25 +40,30 @@ faces, and the data-copying statistic C_T (Meehan et al. 2020).
 Examples:
   tools overfit-report --run runs/demo --n 200 --out report/
   tools overfit-report --generated samples/ --shards faces/ --out report/
-  tools overfit-report --generated samples/ --n 500 --holdout 0.05 --shards faces/ --out report/`,
+  tools overfit-report --generated samples/ --n 500 --holdout 0.05 \
+      --shards faces/ --out report/`,
 		Flags: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			var o overfitOptions
-			fs.StringVar(&o.generated, "generated", "", "folder of generated faces (PNG or JPEG)")
+			fs.StringVar(&o.generated, "generated", "",
+				"folder of generated faces (PNG or JPEG)")
 			fs.StringVar(&o.run, "run", "", "training run folder to generate faces from")
 			fs.StringVar(&o.shards, "shards", "",
 				"training dataset folder (with --run, defaults to the run's)")
 			fs.StringVar(&o.checkpoint, "checkpoint", "",
 				"with --run, the checkpoint to generate from; empty means the newest")
 			fs.StringVar(&o.out, "out", "", "report folder (required)")
-			fs.IntVar(&o.n, "n", 10, "generated faces to use (the first in name order); 0 = all")
+			fs.IntVar(&o.n, "n", 10,
+				"generated faces to use (the first in name order); 0 = all")
 			fs.IntVar(&o.k, "k", 5, "nearest training faces per generated face")
 			fs.Float64Var(&o.holdout, "holdout", 0,
 				"fraction of --shards the trainer held out (as train --holdout); "+
 					"with --run, defaults to the run's")
-			fs.StringVar(&o.holdoutShards, "holdout-shards", "", "dataset of held-out real faces")
+			fs.StringVar(&o.holdoutShards, "holdout-shards", "",
+				"dataset of held-out real faces")
 			fs.IntVar(&o.maxHoldout, "max-holdout", overfit.DefaultMaxHoldout,
 				"held-out faces used at most, drawn with --seed")
-			fs.IntVar(&o.cells, "cells", 0, "cells of the C_T test; 0 picks 1 to 10 from the counts")
+			fs.IntVar(&o.cells, "cells", 0,
+				"cells of the C_T test; 0 picks 1 to 10 from the counts")
 			fs.Uint64Var(&o.seed, "seed", 1,
 				"seed of the generated faces (with --run), the held-out draw and the cells")
 			fs.IntVar(&o.workers, "workers", 0, "decoding goroutines; 0 means one per core")
@@ -125,8 +131,9 @@ func runOverfit(ctx context.Context, o overfitOptions) error {
 	// A run's model may be smaller than the dataset's faces: the trainer
 	// scaled them, and so does the report.
 	rep, err := overfit.Run(ctx, overfit.Config{Train: train, Generated: gen,
-		ScaleFaces: o.run != "", HoldoutFraction: o.holdout, Holdout: held, MaxHoldout: o.maxHoldout,
-		K: o.k, Cells: o.cells, Seed: o.seed, Workers: o.workers,
+		ScaleFaces: o.run != "", HoldoutFraction: o.holdout, Holdout: held,
+		MaxHoldout: o.maxHoldout,
+		K:          o.k, Cells: o.cells, Seed: o.seed, Workers: o.workers,
 		Log: logger(), Stage: stage})
 	if err != nil {
 		return err
@@ -284,7 +291,8 @@ func printOverfit(o overfitOptions, rep *overfit.Report) {
 		fmt.Printf("held out: %d faces; generated closer than their closest 1%%: %.1f%%\n",
 			h.HeldOut, 100*h.CloserShare)
 		if h.CTOK {
-			fmt.Printf("C_T = %.2f (below -3: copying; near 0: fine; above 3: underfitting)\n", h.CT)
+			fmt.Printf("C_T = %.2f (below -3: copying; near 0: fine; "+
+				"above 3: underfitting)\n", h.CT)
 		} else {
 			fmt.Printf("C_T not computed: %s\n", h.CTNote)
 		}

@@ -86,7 +86,8 @@ func printStats(w io.Writer, st *stats.Stats) {
 		fmt.Fprintf(w, "imported without detection: %d faces\n", st.Imported)
 	}
 	for _, d := range st.Detectors {
-		fmt.Fprintf(w, "detector %s (scale factor %g, min neighbours %d, min face %d): %d faces\n",
+		fmt.Fprintf(w, "detector %s (scale factor %g, min neighbours %d, "+
+			"min face %d): %d faces\n",
 			d.Name, d.ScaleFactor, d.MinNeighbors, d.MinFace, d.Faces)
 	}
 	if dd := st.Dedup; dd != nil {

@@ -23,7 +23,8 @@ import (
 func faces(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
-	testshards.Write(t, dir, testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), n), 64)
+	files := testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), n)
+	testshards.Write(t, dir, files, 64)
 	return dir
 }
 
@@ -48,10 +49,14 @@ func TestCommandsBadInput(t *testing.T) {
 		{"no command", nil, 2, "usage"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
 		{"dedup missing flags", []string{"dedup"}, 2, "--shards and --out are required"},
-		{"dedup missing folder", []string{"dedup", "--shards", missing, "--out", out}, 1, "no such file"},
-		{"dedup empty dataset", []string{"dedup", "--shards", empty, "--out", out}, 1, "no shards"},
-		{"dedup into input", []string{"dedup", "--shards", ds, "--out", ds}, 1, "is the input dataset"},
-		{"dedup bad threshold", []string{"dedup", "--shards", ds, "--out", out, "--threshold", "40"}, 2, "--threshold"},
+		{"dedup missing folder", []string{"dedup", "--shards", missing, "--out", out},
+			1, "no such file"},
+		{"dedup empty dataset", []string{"dedup", "--shards", empty, "--out", out},
+			1, "no shards"},
+		{"dedup into input", []string{"dedup", "--shards", ds, "--out", ds},
+			1, "is the input dataset"},
+		{"dedup bad threshold", []string{"dedup", "--shards", ds, "--out", out,
+			"--threshold", "40"}, 2, "--threshold"},
 		{"overfit both sources", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--run", "r", "--generated", "g"}, 2, "exactly one of"},
 		{"overfit missing run", []string{"overfit-report", "--out", out, "--run", missing},
@@ -64,8 +69,10 @@ func TestCommandsBadInput(t *testing.T) {
 			"--generated", missing}, 1, "no such file"},
 		{"overfit holdout fraction", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--generated", small, "--holdout", "1.5"}, 2, "--holdout"},
-		{"montage missing folder", []string{"montage", "--shards", missing, "--out", "x.png"}, 1, "no such file"},
-		{"montage bad n", []string{"montage", "--shards", ds, "--out", "x.png", "--n", "0"}, 2, "--n"},
+		{"montage missing folder", []string{"montage", "--shards", missing,
+			"--out", "x.png"}, 1, "no such file"},
+		{"montage bad n", []string{"montage", "--shards", ds, "--out", "x.png",
+			"--n", "0"}, 2, "--n"},
 		{"stats empty dataset", []string{"stats", "--shards", empty}, 1, "no shards"},
 		{"verify missing flag", []string{"verify"}, 2, "--shards is required"},
 	} {
@@ -152,7 +159,8 @@ func TestOverfitReportFromRun(t *testing.T) {
 	o.Shards, o.Out = shards, runDir
 	o.Arch = gan.Arch{Size: 32, Width: 8, Latent: 16}
 	o.Batch, o.Steps, o.Holdout = 8, 2, 0.2
-	if _, err := gan.Train(context.Background(), o, slog.New(slog.DiscardHandler)); err != nil {
+	quiet := slog.New(slog.DiscardHandler)
+	if _, err := gan.Train(context.Background(), o, quiet); err != nil {
 		t.Fatal(err)
 	}
 
@@ -192,7 +200,8 @@ func TestOverfitReportFromRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if code := run([]string{"overfit-report", "--run", runDir, "--out", out}, &stderr); code != 1 ||
+	code := run([]string{"overfit-report", "--run", runDir, "--out", out}, &stderr)
+	if code != 1 ||
 		!strings.Contains(stderr.String(), "no checkpoint") {
 		t.Errorf("run without checkpoints: exit %d, %q", code, stderr.String())
 	}

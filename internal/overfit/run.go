@@ -148,7 +148,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if rep.Training == 0 {
-		return nil, fmt.Errorf("dataset %s has no training face to compare with", cfg.Train.Dir)
+		return nil, fmt.Errorf("dataset %s has no training face to compare with",
+			cfg.Train.Dir)
 	}
 	if rep.Training < cfg.K {
 		return nil, fmt.Errorf("dataset %s has %d training faces, fewer than --k %d",

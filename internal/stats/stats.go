@@ -126,7 +126,9 @@ func Collect(ctx context.Context, d *dataset.Dataset, bad func(error)) (*Stats, 
 	for det, n := range detectors {
 		st.Detectors = append(st.Detectors, DetectorCount{Detector: det, Faces: n})
 	}
-	slices.SortFunc(st.Detectors, func(a, b DetectorCount) int { return cmp.Compare(b.Faces, a.Faces) })
+	slices.SortFunc(st.Detectors, func(a, b DetectorCount) int {
+		return cmp.Compare(b.Faces, a.Faces)
+	})
 	st.Dedup, err = readDedup(filepath.Join(d.Dir, "dedup.json"))
 	return st, err
 }
