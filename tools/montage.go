@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 
 	"animeface/dataset"
 	"animeface/internal/montage"
+	"animeface/internal/progress"
 	"animeface/internal/stats"
 )
 
@@ -60,10 +62,15 @@ func runMontage(ctx context.Context, o montageOptions) error {
 		return err
 	}
 	bad := 0
-	faces, err := stats.Pick(ctx, d, o.n, o.seed, o.first, func(err error) {
-		bad++
-		logger().Warn("skipping unreadable sample", "err", err)
+	bar := progress.New(os.Stderr, -1, "samples read")
+	faces, err := stats.Pick(ctx, d, o.n, o.seed, o.first, stats.Hooks{
+		Bad: func(err error) {
+			bad++
+			logger().Warn("skipping unreadable sample", "err", err)
+		},
+		Read: func() { bar.Add(1) },
 	})
+	bar.Finish()
 	if err != nil {
 		return err
 	}

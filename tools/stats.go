@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"animeface/dataset"
+	"animeface/internal/progress"
 	"animeface/internal/stats"
 )
 
@@ -48,9 +49,12 @@ func runStats(ctx context.Context, dir string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	st, err := stats.Collect(ctx, d, func(err error) {
-		logger().Warn("unreadable sample", "err", err)
+	bar := progress.New(os.Stderr, -1, "samples read")
+	st, err := stats.Collect(ctx, d, stats.Hooks{
+		Bad:  func(err error) { logger().Warn("unreadable sample", "err", err) },
+		Read: func() { bar.Add(1) },
 	})
+	bar.Finish()
 	if err != nil {
 		return err
 	}

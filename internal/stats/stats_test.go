@@ -51,7 +51,7 @@ func TestCollect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Collect(context.Background(), d, nil)
+	st, err := Collect(context.Background(), d, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestPick(t *testing.T) {
 		t.Fatal(err)
 	}
 	pick := func(n int, seed uint64, first bool) []image.Image {
-		faces, err := Pick(context.Background(), d, n, seed, first, nil)
+		faces, err := Pick(context.Background(), d, n, seed, first, Hooks{})
 		if err != nil {
 			t.Fatal(err)
 		}
