@@ -202,7 +202,16 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, err)
 	}
-	return montage.Grid(faces, sheetMembers, 2), nil
+	return montage.Grid(faces, sheetColumns(res), 2), nil
+}
+
+// sheetColumns is the width of the sheet: the largest group, up to
+// sheetMembers.
+func sheetColumns(res *Result) int {
+	if len(res.Groups) == 0 {
+		return 1
+	}
+	return min(sheetMembers, len(res.Groups[0]))
 }
 
 // sheetCells lays out the contact sheet: one row per group, the largest
@@ -211,7 +220,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 func sheetCells(res *Result) []int {
 	var cells []int
 	for _, g := range res.Groups[:min(len(res.Groups), sheetGroups)] {
-		for c := range sheetMembers {
+		for c := range sheetColumns(res) {
 			if c < len(g) {
 				cells = append(cells, g[c])
 			} else {
