@@ -111,6 +111,10 @@ func (c Config) stage(what string, total int64) (func(int64), func()) {
 }
 
 // checkOut refuses to write into the input or over another dataset.
+//
+// TODO: a killed run leaves whole shards in out and must be redone into an
+// empty folder; resuming would take recording the dropped keys in the
+// writer's journal and skipping the committed samples on a rerun.
 func checkOut(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
@@ -198,7 +202,16 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, err)
 	}
-	return montage.Grid(faces, sheetMembers, 2), nil
+	return montage.Grid(faces, sheetColumns(res), 2), nil
+}
+
+// sheetColumns is the width of the sheet: the largest group, up to
+// sheetMembers.
+func sheetColumns(res *Result) int {
+	if len(res.Groups) == 0 {
+		return 1
+	}
+	return min(sheetMembers, len(res.Groups[0]))
 }
 
 // sheetCells lays out the contact sheet: one row per group, the largest
@@ -207,7 +220,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 func sheetCells(res *Result) []int {
 	var cells []int
 	for _, g := range res.Groups[:min(len(res.Groups), sheetGroups)] {
-		for c := range sheetMembers {
+		for c := range sheetColumns(res) {
 			if c < len(g) {
 				cells = append(cells, g[c])
 			} else {

@@ -149,7 +149,8 @@ p.explain { max-width: 50em; line-height: 1.4; }
 <p>{{len .Queries}} generated faces of {{.Size}}×{{.Size}} against {{.Training}}
 training faces; the {{.K}} nearest by mean squared error over pixels (values in
 [0, 1]), found exactly.{{if .Scaled}} Training faces of another size were scaled to
-{{.Size}}×{{.Size}} as the trainer scales them.{{end}} Seed {{.Seed}}.{{if .Bad}} {{.Bad}} unreadable samples
+{{.Size}}×{{.Size}} as the trainer scales them.{{end}} Seed {{.Seed}}.
+{{- if .Bad}} {{.Bad}} unreadable samples
 skipped.{{end}}</p>
 <p class="explain">How to read it: each row starts with a generated face (blue) and
 shows its nearest training faces, nearest first, with their key, source and

@@ -52,7 +52,8 @@ func TestPlantedFacesRankFirst(t *testing.T) {
 	var gen []Query
 	for i, f := range mlds {
 		img := readImage(t, f)
-		gen = append(gen, Query{Name: fmt.Sprintf("fresh-%d", i), Image: testshards.Scale(img, 64)})
+		gen = append(gen, Query{Name: fmt.Sprintf("fresh-%d", i),
+			Image: testshards.Scale(img, 64)})
 	}
 	planted := map[string]string{}
 	for _, p := range []struct {
@@ -147,8 +148,10 @@ func TestHoldoutStatistics(t *testing.T) {
 			copies = append(copies, Query{Name: k, Image: jpegCopy(faces[k])})
 		}
 	}
-	for _, f := range testshards.Files(t, testdata.Path(t, "data", "faces-mlds-96"), 0)[1900:1960] {
-		fresh = append(fresh, Query{Name: filepath.Base(f), Image: testshards.Scale(readImage(t, f), 64)})
+	unseen := testshards.Files(t, testdata.Path(t, "data", "faces-mlds-96"), 0)[1900:1960]
+	for _, f := range unseen {
+		fresh = append(fresh, Query{Name: filepath.Base(f),
+			Image: testshards.Scale(readImage(t, f), 64)})
 	}
 
 	results := map[string]*HoldoutResult{}

@@ -51,6 +51,11 @@ type CellStat struct {
 // real faces do: data copying. Well above 0 says they sit farther:
 // underfitting.
 //
+// Here faces are compared in pixel space, by mean squared error (any
+// monotone function of the distance gives the same U), and the cells come
+// from k-means on training pixels (see Cells); the authors also work in
+// learned embeddings for natural images.
+//
 // gen and held give each face's distance to the nearest training face of
 // its cell and genCell, heldCell its cell; training counts the training
 // faces per cell. Cells without held-out or training faces are left out.
