@@ -20,7 +20,8 @@ func TestSample(t *testing.T) {
 	o.Shards, o.Out = faces(t, 16), runDir
 	o.Arch = gan.Arch{Size: 32, Width: 8, Latent: 16}
 	o.Batch, o.Steps = 8, 2
-	if _, err := gan.Train(context.Background(), o, slog.New(slog.DiscardHandler)); err != nil {
+	_, err := gan.Train(context.Background(), o, slog.New(slog.DiscardHandler))
+	if err != nil {
 		t.Fatal(err)
 	}
 

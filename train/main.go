@@ -107,7 +107,8 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.Shards, "shards", o.Shards, "folder of face shards (required for a new run)")
+	fs.StringVar(&o.Shards, "shards", o.Shards,
+		"folder of face shards (required for a new run)")
 	fs.StringVar(&o.Out, "out", o.Out, "run folder (required)")
 	fs.IntVar(&o.Size, "size", o.Size, "image side: 32, 64 or 128")
 	fs.IntVar(&o.Width, "width", o.Width,
@@ -131,7 +132,8 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		"write a checkpoint every N steps (0: at the end)")
 	fs.IntVar(&o.Keep, "keep", o.Keep, "number of newest checkpoints kept")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines decoding the shards")
-	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the run in --out from its newest checkpoint")
+	fs.BoolVar(&o.Resume, "resume", o.Resume,
+		"continue the run in --out from its newest checkpoint")
 	return fs
 }
 

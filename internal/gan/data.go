@@ -28,7 +28,8 @@ type faces struct {
 
 // loadFaces decodes every face of the shards, keeps those not held out and
 // brings them to size. Unreadable members are skipped and counted.
-func loadFaces(ctx context.Context, o Options, log *slog.Logger) (*faces, DatasetInfo, error) {
+func loadFaces(ctx context.Context, o Options,
+	log *slog.Logger) (*faces, DatasetInfo, error) {
 	var info DatasetInfo
 	ds, err := dataset.Open(o.Shards)
 	if err != nil {
