@@ -23,7 +23,8 @@ func Import(ctx context.Context, job Job) (Summary, error) {
 	}
 	face.SetOpenCVThreads(1)
 	mk := func() (process, func(), error) {
-		return func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }, func() {}, nil
+		p := func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }
+		return p, func() {}, nil
 	}
 	return runAll(ctx, job, job.Part.Prefix(ImportPrefix), mk)
 }

@@ -87,7 +87,8 @@ func toNRGBA(m gocv.Mat) (*image.NRGBA, error) {
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, m.Cols(), m.Rows()))
 	for i, j := 0, 0; i < len(img.Pix); i, j = i+4, j+3 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = src[j+2], src[j+1], src[j], 255
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2] = src[j+2], src[j+1], src[j]
+		img.Pix[i+3] = 255
 	}
 	return img, nil
 }
