@@ -56,7 +56,10 @@ func importOne(src Source, size, maxPixels int) outcome {
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	s := dataset.Sample{Key: Key(src.Rel, 0), PNG: enc, Meta: dataset.Meta{
+	// Keys of their own, so a cropped and an imported file with the same
+	// path can share a dataset.
+	key := Key(ImportPrefix+"/"+src.Rel, 0)
+	s := dataset.Sample{Key: key, PNG: enc, Meta: dataset.Meta{
 		Source: src.Rel, SourceSHA256: sha, Box: rect4(box),
 		Crop: rect4(region), Size: size}}
 	return outcome{samples: []dataset.Sample{s},
