@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"animeface/dataset"
@@ -155,7 +156,10 @@ func TestHoldoutStatistics(t *testing.T) {
 	}
 
 	results := map[string]*HoldoutResult{}
-	for name, gen := range map[string][]Query{"copies": copies, "fresh": fresh} {
+	// A generator that copies a third of its faces.
+	mixed := append(slices.Clone(copies[:20]), fresh[:40]...)
+	for name, gen := range map[string][]Query{"copies": copies, "fresh": fresh,
+		"mixed": mixed} {
 		rep, err := Run(context.Background(), Config{Train: ds, Generated: gen, K: 1,
 			HoldoutFraction: frac, Seed: 1})
 		if err != nil {
@@ -180,6 +184,11 @@ func TestHoldoutStatistics(t *testing.T) {
 	if f := results["fresh"]; f.CloserShare > 0.2 || f.CT < -3 {
 		t.Errorf("fresh faces: closer share %.3f, C_T %.2f: want < 0.2 and > -3",
 			f.CloserShare, f.CT)
+	}
+	c, f, m := results["copies"], results["fresh"], results["mixed"]
+	if m.CloserShare < 0.25 || m.CT >= f.CT || m.CT <= c.CT {
+		t.Errorf("a third copied: closer share %.3f, C_T %.2f: want > 0.25 and "+
+			"C_T between the copies' and the fresh faces'", m.CloserShare, m.CT)
 	}
 }
 
