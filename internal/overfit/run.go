@@ -118,6 +118,9 @@ type HoldoutResult struct {
 	// training face.
 	GeneratedMSE []float64 `json:"generated_nearest_mse"`
 	HeldOutMSE   []float64 `json:"held_out_nearest_mse"`
+	// Seed drew the held-out sample and seeded the cells (and, with
+	// --run, the generated faces).
+	Seed uint64 `json:"seed"`
 }
 
 // Run searches the training set for the generated faces' neighbours and,
@@ -413,7 +416,8 @@ func queryResults(cfg Config, s *Searcher, found map[int]dataset.Sample) []Query
 func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 	nGen := len(cfg.Generated)
 	all := s.Neighbours()
-	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01}
+	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01,
+		Seed: cfg.Seed}
 	for i, ns := range all {
 		if i < nGen {
 			h.GeneratedMSE = append(h.GeneratedMSE, ns[0].MSE)
