@@ -22,7 +22,8 @@ func FuzzReadDedup(f *testing.F) {
 		if err != nil || d == nil {
 			return
 		}
-		if d.Dropped < d.Groups || d.Largest > d.Dropped+1 || d.Groups > 0 && d.Largest < 2 {
+		if d.Dropped < d.Groups || d.Largest > d.Dropped+1 ||
+			d.Groups > 0 && d.Largest < 2 {
 			t.Errorf("inconsistent summary %+v", d)
 		}
 	})
