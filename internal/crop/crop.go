@@ -244,11 +244,11 @@ func (c *cropper) process(src Source) outcome {
 	}
 	defer pic.Close()
 
-	boxes, err := c.det.Detect(pic.BGR)
+	boxes, err := c.det.Detect(pic.Pixels)
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	bounds := image.Rect(0, 0, pic.BGR.Cols(), pic.BGR.Rows())
+	bounds := image.Rect(0, 0, pic.Pixels.Cols(), pic.Pixels.Rows())
 	regions := make([]image.Rectangle, len(boxes))
 	for i, b := range boxes {
 		regions[i] = face.Square(b, c.opts.Margin, bounds)

@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"testing"
 
+	"gocv.io/x/gocv"
+
 	"animeface/internal/imagefile/imagefiletest"
 )
 
@@ -63,5 +65,25 @@ func TestOpenCVThreads(t *testing.T) {
 	SetOpenCVThreads(1)
 	if n := OpenCVThreads(); n != 1 {
 		t.Errorf("OpenCVThreads() = %d after SetOpenCVThreads(1)", n)
+	}
+}
+
+func TestCutCompositesAlphaOnWhite(t *testing.T) {
+	// One row: opaque red, half-transparent red, transparent (black).
+	m, err := gocv.NewMatFromBytes(1, 3, gocv.MatTypeCV8UC4,
+		[]byte{0, 0, 255, 255, 0, 0, 255, 128, 0, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	got, err := CutMat(m, image.Rect(0, -1, 3, 2), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []color.NRGBA{{255, 0, 0, 255}, {255, 127, 127, 255}, {255, 255, 255, 255}}
+	for x, w := range want {
+		if c := got.NRGBAAt(x, 1); c != w {
+			t.Errorf("pixel %d = %v, want %v", x, c, w)
+		}
 	}
 }

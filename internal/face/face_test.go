@@ -25,7 +25,7 @@ func detectFile(t *testing.T, d *Detector, path string) []image.Rectangle {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	boxes, err := d.Detect(p.BGR)
+	boxes, err := d.Detect(p.Pixels)
 	if err != nil {
 		t.Fatal(err)
 	}

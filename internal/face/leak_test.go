@@ -32,11 +32,11 @@ func TestNoMatLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		boxes, err := d.Detect(p.BGR)
+		boxes, err := d.Detect(p.Pixels)
 		if err != nil || len(boxes) != 1 {
 			t.Fatalf("Detect = %v, %v", boxes, err)
 		}
-		b := image.Rect(0, 0, p.BGR.Cols(), p.BGR.Rows())
+		b := image.Rect(0, 0, p.Pixels.Cols(), p.Pixels.Rows())
 		if _, err := p.Cut([]image.Rectangle{Square(boxes[0], 0.2, b)}, 64); err != nil {
 			t.Fatal(err)
 		}
