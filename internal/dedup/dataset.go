@@ -158,14 +158,15 @@ func readFaces(ctx context.Context, in *dataset.Dataset, cfg Config) (
 }
 
 // writeKept copies the kept samples, unchanged, into a dataset in out, and
-// returns the contact sheet of the largest groups.
+// returns the contact sheet of the largest groups. Only samples read whole
+// in the first pass can be kept: a damaged one is not copied.
 func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result,
 	shards []string, cfg Config) (image.Image, error) {
 	type place struct{ shard, key string }
-	dropped := map[place]bool{}
+	keep := map[place]bool{}
 	for i, d := range res.Dropped() {
-		if d {
-			dropped[place{shards[i], res.Faces[i].Key}] = true
+		if !d {
+			keep[place{shards[i], res.Faces[i].Key}] = true
 		}
 	}
 	cells := sheetCells(res)
@@ -191,7 +192,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 			}
 		}
 		add(1)
-		if dropped[p] {
+		if !keep[p] {
 			return nil
 		}
 		return w.AddGroup([]dataset.Sample{s}, nil)

@@ -237,3 +237,33 @@ func shiftRight(m *image.NRGBA) *image.NRGBA {
 	}
 	return out
 }
+
+// TestRunSkipsDamagedFaces adds a training sample whose PNG is damaged:
+// the report counts it and goes on.
+func TestRunSkipsDamagedFaces(t *testing.T) {
+	ds, keys, faces := trainingSet(t, "faces-getchu-64", 20)
+	w, err := dataset.NewWriter(ds.Dir, dataset.WriterOptions{Prefix: "damaged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := dataset.Sample{Key: "broken", PNG: []byte("\x89PNG\r\n\x1a\n truncated"),
+		Meta: dataset.Meta{Source: "broken.png", Size: 64}}
+	if err := w.AddGroup([]dataset.Sample{bad}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err = dataset.Open(ds.Dir); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), Config{Train: ds, K: 3,
+		Generated: []Query{{Name: "copy", Image: faces[keys[5]]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Bad != 1 || rep.Training != 20 || rep.Queries[0].Neighbours[0].Key != keys[5] {
+		t.Errorf("bad %d, training %d, rank 1 %s: want 1, 20, %s", rep.Bad,
+			rep.Training, rep.Queries[0].Neighbours[0].Key, keys[5])
+	}
+}
