@@ -181,7 +181,7 @@ new faces puts about 1% of its faces below it too, while one that reproduces its
 training faces puts many more there, since a copy sits closer to its original than
 almost any unseen face does. Here {{pct .CloserShare}} of the generated faces are below
 it; well above 1% means copying, and with few generated faces the share moves in
-steps of 1/{{.Generated}}.</p>
+steps of 1/{{.Generated}}.{{if .CloserNote}} <b>Note: {{.CloserNote}}.</b>{{end}}</p>
 <h3>Data-copying statistic C_T: {{if .CTOK}}{{f2 .CT}}{{else}}not computed{{end}}</h3>
 <p class="explain">C_T (Meehan, Chaudhuri and Dasgupta, 2020) compares the same distances
 locally. Face space is cut into cells by k-means on training faces; within each

@@ -63,6 +63,10 @@ type Config struct {
 // training faces of 64×64 takes about 10 s on 2 cores.
 const DefaultMaxHoldout = 1000
 
+// duplicateMSE is an error below which two faces are the same picture
+// (an RMS difference of under 1% of the pixel range).
+const duplicateMSE = 1e-4
+
 // kmeansSample caps the training faces the cells' k-means runs on.
 const kmeansSample = 2000
 
@@ -106,8 +110,10 @@ type HoldoutResult struct {
 	Quantile  float64 `json:"quantile"`
 	Threshold float64 `json:"threshold_mse"`
 	// CloserShare is the share of generated faces nearer to a training
-	// face than Threshold.
+	// face than Threshold; CloserNote warns when duplicates make the
+	// threshold meaningless.
 	CloserShare float64 `json:"closer_share"`
+	CloserNote  string  `json:"closer_note,omitempty"`
 	// CT is the data-copying statistic; CTNote says why it is missing when
 	// CTOK is false.
 	CT     float64    `json:"c_t"`
@@ -426,6 +432,11 @@ func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 		}
 	}
 	h.CloserShare, h.Threshold = CloserShare(h.GeneratedMSE, h.HeldOutMSE, h.Quantile)
+	if h.Threshold < duplicateMSE {
+		h.CloserNote = "over 1% of the held-out faces have a near-identical copy " +
+			"among the training faces, so nothing can be closer than them: " +
+			"deduplicate the dataset (tools dedup) before training"
+	}
 
 	if pre.cells == nil {
 		h.CTNote = pre.cellNote

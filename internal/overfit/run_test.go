@@ -171,6 +171,9 @@ func TestHoldoutStatistics(t *testing.T) {
 		}
 		t.Logf("%s: %d training, %d held out: closer share %.3f, C_T %.2f",
 			name, rep.Training, h.HeldOut, h.CloserShare, h.CT)
+		if h.CloserNote != "" {
+			t.Errorf("%s: duplicate note on a set nearly free of duplicates", name)
+		}
 		if rep.Training+h.HeldOut != len(keys) {
 			t.Errorf("%s: %d training + %d held out != %d faces", name,
 				rep.Training, h.HeldOut, len(keys))
@@ -265,5 +268,20 @@ func TestRunSkipsDamagedFaces(t *testing.T) {
 	if rep.Bad != 1 || rep.Training != 20 || rep.Queries[0].Neighbours[0].Key != keys[5] {
 		t.Errorf("bad %d, training %d, rank 1 %s: want 1, 20, %s", rep.Bad,
 			rep.Training, rep.Queries[0].Neighbours[0].Key, keys[5])
+	}
+}
+
+// TestHoldoutDuplicatesNote holds out a quarter of faces-getchu-64, where a
+// fifth of the faces have a duplicate: the report must warn that the 1%
+// threshold is meaningless.
+func TestHoldoutDuplicatesNote(t *testing.T) {
+	ds, keys, faces := trainingSet(t, "faces-getchu-64", 800)
+	rep, err := Run(context.Background(), Config{Train: ds, K: 1, HoldoutFraction: 0.25,
+		Generated: []Query{{Name: "g", Image: faces[keys[0]]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := rep.Holdout; h == nil || h.CloserNote == "" || h.Threshold >= duplicateMSE {
+		t.Errorf("no duplicate note: %+v", h)
 	}
 }
