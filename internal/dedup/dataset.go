@@ -68,7 +68,8 @@ type Member struct {
 // Run reads the dataset in, finds its duplicates, and writes into out a
 // dataset of the faces kept, dedup.json and the contact sheet dedup.png. It
 // refuses an out that already holds shards.
-func Run(ctx context.Context, in *dataset.Dataset, out string, cfg Config) (*Summary, error) {
+func Run(ctx context.Context, in *dataset.Dataset, out string,
+	cfg Config) (*Summary, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -184,7 +185,8 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	faces := make([]image.Image, len(cells))
 	add, done := cfg.stage("faces written", int64(len(shards)))
 	defer done()
-	err = in.Each(ctx, dataset.ReadOptions{Bad: func(error) {}}, func(s dataset.Sample) error {
+	skip := dataset.ReadOptions{Bad: func(error) {}}
+	err = in.Each(ctx, skip, func(s dataset.Sample) error {
 		p := place{s.Shard, s.Key}
 		if i, ok := want[p]; ok {
 			if img, err := dataset.DecodePNG(s.PNG); err == nil {

@@ -151,7 +151,8 @@ td.gen { background: #eef; }
 td.copy { background: #fcc; }
 .cap { width: 96px; overflow-wrap: anywhere; }
 table.cells { border-collapse: collapse; }
-table.cells td, table.cells th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
+table.cells td, table.cells th { border: 1px solid #ccc; padding: 2px 8px;
+  text-align: right; }
 p.explain { max-width: 50em; line-height: 1.4; }
 </style></head><body>
 <h1>Overfitting report</h1>

@@ -230,7 +230,8 @@ func readSplit(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	train := newReservoir(kmeansSample, rng)
 	add, done := cfg.stage("faces read for the held-out set", -1)
 	// Unreadable training samples are counted by the search's pass.
-	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample, px []uint8) {
+	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample,
+		px []uint8) {
 		add(1)
 		if cfg.HoldoutFraction > 0 && dataset.Holdout(s.Key, cfg.HoldoutFraction) {
 			held.add(px)
@@ -244,7 +245,8 @@ func readSplit(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	}
 	if cfg.Holdout != nil {
 		add, done := cfg.stage("held-out faces read", -1)
-		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample, px []uint8) {
+		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample,
+			px []uint8) {
 			add(1)
 			held.add(px)
 		})
