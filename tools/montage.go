@@ -88,6 +88,7 @@ func runMontage(ctx context.Context, o montageOptions) error {
 	if o.first {
 		how = "the first"
 	}
-	fmt.Printf("wrote %s: %d faces (%s), %d unreadable skipped\n", o.out, len(faces), how, bad)
+	fmt.Printf("wrote %s: %d faces (%s), %d unreadable skipped\n",
+		o.out, len(faces), how, bad)
 	return nil
 }

@@ -290,6 +290,9 @@ func printOverfit(o overfitOptions, rep *overfit.Report) {
 	if h := rep.Holdout; h != nil {
 		fmt.Printf("held out: %d faces; generated closer than their closest 1%%: %.1f%%\n",
 			h.HeldOut, 100*h.CloserShare)
+		if h.CloserNote != "" {
+			fmt.Printf("  note: %s\n", h.CloserNote)
+		}
 		if h.CTOK {
 			fmt.Printf("C_T = %.2f (below -3: copying; near 0: fine; "+
 				"above 3: underfitting)\n", h.CT)

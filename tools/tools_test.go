@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"log/slog"
@@ -38,6 +40,7 @@ func TestCommandsBadInput(t *testing.T) {
 	writePNG(t, filepath.Join(small, "g.png"), image.NewNRGBA(image.Rect(0, 0, 32, 32)))
 	junk := t.TempDir()
 	os.WriteFile(filepath.Join(junk, "a.png"), []byte("not a png"), 0o644)
+	os.WriteFile(filepath.Join(junk, "bomb.png"), pngHeader(20000, 20000), 0o644)
 	out := t.TempDir()
 
 	for _, c := range []struct {
@@ -237,4 +240,17 @@ func TestRunShardsRelative(t *testing.T) {
 		!strings.Contains(err.Error(), "give --shards") {
 		t.Errorf("missing dataset: %v", err)
 	}
+}
+
+// pngHeader returns the start of a PNG that claims width×height pixels:
+// enough for a decoder to read its size, nothing to decode.
+func pngHeader(width, height uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, width)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, height)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
+	chunk := append([]byte("IHDR"), ihdr...)
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)))
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
 }

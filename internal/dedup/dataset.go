@@ -68,7 +68,8 @@ type Member struct {
 // Run reads the dataset in, finds its duplicates, and writes into out a
 // dataset of the faces kept, dedup.json and the contact sheet dedup.png. It
 // refuses an out that already holds shards.
-func Run(ctx context.Context, in *dataset.Dataset, out string, cfg Config) (*Summary, error) {
+func Run(ctx context.Context, in *dataset.Dataset, out string,
+	cfg Config) (*Summary, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -158,14 +159,15 @@ func readFaces(ctx context.Context, in *dataset.Dataset, cfg Config) (
 }
 
 // writeKept copies the kept samples, unchanged, into a dataset in out, and
-// returns the contact sheet of the largest groups.
+// returns the contact sheet of the largest groups. Only samples read whole
+// in the first pass can be kept: a damaged one is not copied.
 func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result,
 	shards []string, cfg Config) (image.Image, error) {
 	type place struct{ shard, key string }
-	dropped := map[place]bool{}
+	keep := map[place]bool{}
 	for i, d := range res.Dropped() {
-		if d {
-			dropped[place{shards[i], res.Faces[i].Key}] = true
+		if !d {
+			keep[place{shards[i], res.Faces[i].Key}] = true
 		}
 	}
 	cells := sheetCells(res)
@@ -183,7 +185,8 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	faces := make([]image.Image, len(cells))
 	add, done := cfg.stage("faces written", int64(len(shards)))
 	defer done()
-	err = in.Each(ctx, dataset.ReadOptions{Bad: func(error) {}}, func(s dataset.Sample) error {
+	skip := dataset.ReadOptions{Bad: func(error) {}}
+	err = in.Each(ctx, skip, func(s dataset.Sample) error {
 		p := place{s.Shard, s.Key}
 		if i, ok := want[p]; ok {
 			if img, err := dataset.DecodePNG(s.PNG); err == nil {
@@ -191,7 +194,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 			}
 		}
 		add(1)
-		if dropped[p] {
+		if !keep[p] {
 			return nil
 		}
 		return w.AddGroup([]dataset.Sample{s}, nil)

@@ -104,12 +104,13 @@ func (f *Finder) Add(face Face, img *image.NRGBA) {
 	// Exact duplicates: the same decoded pixels, or the same crop of the
 	// same source bytes.
 	sum := pixelSum(img)
-	if j, ok := f.pixels[sum]; ok {
+	j, samePixels := f.pixels[sum]
+	if samePixels {
 		f.exact = append(f.exact, Pair{I: j, J: id})
 	} else {
 		f.pixels[sum] = id
 	}
-	if face.SourceSHA256 == "" {
+	if face.SourceSHA256 == "" || samePixels {
 		return
 	}
 	sc := sourceCrop{face.SourceSHA256, face.Crop}
@@ -130,8 +131,10 @@ type Result struct {
 	// Groups of two or more duplicates, largest first, as indexes into
 	// Faces; the first member of each group is the one to keep.
 	Groups [][]int
-	// ExactPairs and NearPairs count the pairs found each way; Refused
-	// counts the hash pairs that pixel confirmation turned down.
+	// ExactPairs counts the pairs with the same pixels or source crop;
+	// NearPairs the pairs within the hash radius that were confirmed (exact
+	// duplicates among them); Refused the hash pairs that pixel
+	// confirmation turned down.
 	ExactPairs, NearPairs, Refused int
 }
 

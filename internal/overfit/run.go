@@ -63,6 +63,10 @@ type Config struct {
 // training faces of 64×64 takes about 10 s on 2 cores.
 const DefaultMaxHoldout = 1000
 
+// duplicateMSE is an error below which two faces are the same picture
+// (an RMS difference of under 1% of the pixel range).
+const duplicateMSE = 1e-4
+
 // kmeansSample caps the training faces the cells' k-means runs on.
 const kmeansSample = 2000
 
@@ -106,8 +110,10 @@ type HoldoutResult struct {
 	Quantile  float64 `json:"quantile"`
 	Threshold float64 `json:"threshold_mse"`
 	// CloserShare is the share of generated faces nearer to a training
-	// face than Threshold.
+	// face than Threshold; CloserNote warns when duplicates make the
+	// threshold meaningless.
 	CloserShare float64 `json:"closer_share"`
+	CloserNote  string  `json:"closer_note,omitempty"`
 	// CT is the data-copying statistic; CTNote says why it is missing when
 	// CTOK is false.
 	CT     float64    `json:"c_t"`
@@ -118,6 +124,9 @@ type HoldoutResult struct {
 	// training face.
 	GeneratedMSE []float64 `json:"generated_nearest_mse"`
 	HeldOutMSE   []float64 `json:"held_out_nearest_mse"`
+	// Seed drew the held-out sample and seeded the cells (and, with
+	// --run, the generated faces).
+	Seed uint64 `json:"seed"`
 }
 
 // Run searches the training set for the generated faces' neighbours and,
@@ -221,7 +230,8 @@ func readSplit(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	train := newReservoir(kmeansSample, rng)
 	add, done := cfg.stage("faces read for the held-out set", -1)
 	// Unreadable training samples are counted by the search's pass.
-	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample, px []uint8) {
+	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample,
+		px []uint8) {
 		add(1)
 		if cfg.HoldoutFraction > 0 && dataset.Holdout(s.Key, cfg.HoldoutFraction) {
 			held.add(px)
@@ -235,7 +245,8 @@ func readSplit(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	}
 	if cfg.Holdout != nil {
 		add, done := cfg.stage("held-out faces read", -1)
-		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample, px []uint8) {
+		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample,
+			px []uint8) {
 			add(1)
 			held.add(px)
 		})
@@ -413,7 +424,8 @@ func queryResults(cfg Config, s *Searcher, found map[int]dataset.Sample) []Query
 func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 	nGen := len(cfg.Generated)
 	all := s.Neighbours()
-	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01}
+	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01,
+		Seed: cfg.Seed}
 	for i, ns := range all {
 		if i < nGen {
 			h.GeneratedMSE = append(h.GeneratedMSE, ns[0].MSE)
@@ -422,6 +434,11 @@ func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 		}
 	}
 	h.CloserShare, h.Threshold = CloserShare(h.GeneratedMSE, h.HeldOutMSE, h.Quantile)
+	if h.Threshold < duplicateMSE {
+		h.CloserNote = "over 1% of the held-out faces have a near-identical copy " +
+			"among the training faces, so nothing can be closer than them: " +
+			"deduplicate the dataset (tools dedup) before training"
+	}
 
 	if pre.cells == nil {
 		h.CTNote = pre.cellNote

@@ -11,7 +11,8 @@ import (
 // threshold. A generator that makes new faces, as far from the training set
 // as unseen real faces are, scores about quantile; one that copies scores
 // more.
-func CloserShare(generated, heldOut []float64, quantile float64) (share, threshold float64) {
+func CloserShare(generated, heldOut []float64, quantile float64) (share,
+	threshold float64) {
 	h := slices.Clone(heldOut)
 	slices.Sort(h)
 	threshold = h[int(quantile*float64(len(h)-1))]

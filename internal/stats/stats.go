@@ -195,7 +195,11 @@ func readDedup(path string) (*Dedup, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	d := &Dedup{Groups: len(rep.Groups)}
-	for _, g := range rep.Groups {
+	for i, g := range rep.Groups {
+		if len(g) < 2 {
+			return nil, fmt.Errorf("%s: group %d has %d members, want 2 or more",
+				path, i, len(g))
+		}
 		d.Dropped += len(g) - 1
 		d.Largest = max(d.Largest, len(g))
 	}
