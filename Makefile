@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench clean
+.PHONY: all setup build test demo bench bench-crop bench-train clean bench-tools
 
 all: build
 
@@ -21,12 +21,42 @@ build:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -timeout 30m ./...
+	# gocv counts open Mats only when built with this tag: check none leaks.
+	$(GO) test -tags matprofile -run NoMatLeak ./internal/face
 
 demo: setup build
 	mkdir -p $(DEMO)
 	$(BIN)/crop --in $(RENPY) --out $(DEMO)/faces
 	$(BIN)/tools montage --shards $(DEMO)/faces --first --n 64 --out $(DEMO)/faces.png
 	$(BIN)/tools stats --shards $(DEMO)/faces
+	# A small GAN on the cropped faces: a few minutes on 2 cores. Rerunning
+	# resumes the run, which is then already done.
+	$(BIN)/train --shards $(DEMO)/faces --out $(DEMO)/run --size 32 --width 32 \
+		--batch 16 --steps 200 --sample-every 50 --checkpoint-every 100 \
+		$$(test -f $(DEMO)/run/config.json && echo --resume)
+	$(BIN)/tools sample --run $(DEMO)/run --n 64 --seed 1 --out $(DEMO)/samples
+	# The training faces nearest to each generated face: with so few faces
+	# the generator memorises them, and the report shows it.
+	$(BIN)/tools overfit-report --run $(DEMO)/run --n 10 --out $(DEMO)/report
+
+# The tools' speed targets: the duplicate search over a million hashes
+# (target under 30 s) and 64 nearest-neighbour queries against 20,000 faces
+# of 64x64 (target under 2 s), with the memory and arithmetic floors.
+bench-tools:
+	$(GO) test ./internal/dedup -run '^$$' -bench 'PairsMillion/.*-r10' -benchtime 1x
+	$(GO) test ./internal/overfit -run '^$$' -bench 'Search|SgemmOnly|MemoryFloor' \
+		-benchtime 3x
+
+# Trains the default DCGAN for a few steps with train and with PyTorch and
+# prints both speeds and peak memories (STEPS=20 make bench-train for more).
+bench-train: build
+	EXTRA_PACKAGES=python3-torch bash .ci/setup
+	train/bench/bench.sh
 
 clean:
 	rm -rf $(BIN) $(DEMO)
+
+# Times crop against a plain Python + OpenCV loop and the detection floor
+# on the renpy illustrations (needs python3-opencv); see crop/bench/run.sh.
+bench-crop:
+	bash crop/bench/run.sh

@@ -23,14 +23,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
+	"animeface/internal/cli"
 	"animeface/internal/crop"
 )
 
@@ -68,12 +66,8 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// The first interrupt finishes cleanly; a second one kills.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 
 	if err := run(ctx, opts, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "crop: %v\n", err)
@@ -131,15 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (crop.Options, error) {
 // run crops and prints the summary.
 func run(ctx context.Context, o crop.Options, stdout, stderr io.Writer) error {
 	start := time.Now()
-	o.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
-		Level: slog.LevelWarn,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
+	o.Log = cli.Logger(stderr)
 	o.Progress = stderr
 
 	sum, err := crop.Run(ctx, o)

@@ -18,10 +18,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
+
+	"animeface/internal/cli"
 )
 
 // command is one subcommand of tools.
@@ -57,15 +57,7 @@ func usageError(format string, args ...any) error {
 // logger is the diagnostics logger handed to the libraries: warnings and
 // errors on stderr, without timestamps, for people to read.
 func logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{
-		Level: slog.LevelWarn,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
+	return cli.Logger(os.Stderr)
 }
 
 func main() {
@@ -103,12 +95,8 @@ func run(args []string, stderr io.Writer) int {
 
 	// The first interrupt asks the command to stop and finish cleanly; a
 	// second one kills the process as usual.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 
 	err := runCmd(ctx, fs.Args())
 	switch {

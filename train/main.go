@@ -17,17 +17,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
+	"animeface/internal/cli"
 	"animeface/internal/gan"
 )
 
@@ -71,15 +68,11 @@ func run(args []string, stderr io.Writer) int {
 
 	// The first interrupt asks for a checkpoint and a clean exit; a second
 	// one kills the process.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 
 	o.Progress = stderr
-	sum, err := gan.Train(ctx, o, logger(stderr))
+	sum, err := gan.Train(ctx, o, cli.Logger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 1
@@ -123,12 +116,19 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.Shards, "shards", o.Shards, "folder of face shards (required for a new run)")
+	fs.StringVar(&o.Shards, "shards", o.Shards,
+		"folder of face shards (required for a new run)")
 	fs.StringVar(&o.Out, "out", o.Out, "run folder (required)")
 	fs.IntVar(&o.Size, "size", o.Size, "image side: 32, 64 or 128")
 	fs.IntVar(&o.Width, "width", o.Width,
 		"channels of the generator's last block and the discriminator's first layer")
 	fs.IntVar(&o.Latent, "latent", o.Latent, "length of the latent vector z")
+	fs.IntVar(&o.MinibatchFeatures, "minibatch-features", o.MinibatchFeatures,
+		"minibatch-discrimination kernels on the discriminator's features, "+
+			"against mode collapse (0: off)")
+	fs.BoolVar(&o.ZPredictor, "z-predictor", o.ZPredictor,
+		"add a head that regresses z from the discriminator's features of a generated "+
+			"face, against mode collapse")
 	fs.IntVar(&o.Steps, "steps", o.Steps, "total steps of the run, earlier sessions included")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "faces per step")
 	fs.Float64Var(&o.LR, "lr", o.LR, "Adam learning rate (beta1 0.5, beta2 0.999)")
@@ -141,21 +141,9 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		"write a checkpoint every N steps (0: at the end)")
 	fs.IntVar(&o.Keep, "keep", o.Keep, "number of newest checkpoints kept")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines decoding the shards")
-	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the run in --out from its newest checkpoint")
+	fs.BoolVar(&o.Resume, "resume", o.Resume,
+		"continue the run in --out from its newest checkpoint")
 	return fs
-}
-
-// logger shows the library's warnings on stderr, without timestamps.
-func logger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
-		Level: slog.LevelInfo,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 // report prints what the session did on stdout.

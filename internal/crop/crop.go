@@ -22,19 +22,9 @@ import (
 	"animeface/internal/progress"
 )
 
-// Options configure Run. Start from DefaultOptions.
-type Options struct {
+// Job is what Run and Import share: where to read and write, and how.
+type Job struct {
 	In, Out string
-	// Cascade is a cascade name or path (see package cascades).
-	Cascade string
-	// ScaleFactor and MinNeighbors are the detector's settings.
-	ScaleFactor  float64
-	MinNeighbors int
-	// MinFace is the side of the smallest face kept, in source pixels;
-	// 0 means AutoMinFace(Size, Margin).
-	MinFace int
-	// Margin is the fraction of the face's side added on each side.
-	Margin float64
 	// Size is the side of the faces written, in pixels.
 	Size int
 	// ShardSize is the number of faces per shard.
@@ -53,17 +43,52 @@ type Options struct {
 	Progress io.Writer
 }
 
+// check validates j and fills in the values that default to zero.
+func (j Job) check() (Job, error) {
+	if j.In == "" || j.Out == "" {
+		return j, fmt.Errorf("options: an input and an output folder are needed")
+	}
+	if st, err := os.Stat(j.In); err != nil || !st.IsDir() {
+		return j, fmt.Errorf("input folder %s: missing or not a folder", j.In)
+	}
+	if j.Size < 1 || j.ShardSize < 1 {
+		return j, fmt.Errorf("options: size %d and shard size %d must be positive",
+			j.Size, j.ShardSize)
+	}
+	if j.Workers <= 0 {
+		j.Workers = runtime.NumCPU()
+	}
+	if j.Log == nil {
+		j.Log = slog.New(slog.DiscardHandler)
+	}
+	return j, nil
+}
+
+// Options configure Run. Start from DefaultOptions.
+type Options struct {
+	Job
+	// Cascade is a cascade name or path (see package cascades).
+	Cascade string
+	// ScaleFactor and MinNeighbors are the detector's settings.
+	ScaleFactor  float64
+	MinNeighbors int
+	// MinFace is the side of the smallest face kept, in source pixels;
+	// 0 means AutoMinFace(Size, Margin).
+	MinFace int
+	// Margin is the fraction of the face's side added on each side.
+	Margin float64
+}
+
 // DefaultOptions returns the defaults: the anime face cascade with its
 // recommended settings (scale factor 1.1, 5 neighbours), 64-pixel faces
 // with DefaultMargin, the smallest face AutoMinFace, 10000 faces a shard.
 func DefaultOptions() Options {
 	return Options{
+		Job:          Job{Size: 64, ShardSize: dataset.DefaultShardSize},
 		Cascade:      cascades.Default,
 		ScaleFactor:  face.DefaultSettings.ScaleFactor,
 		MinNeighbors: face.DefaultSettings.MinNeighbors,
 		Margin:       DefaultMargin,
-		Size:         64,
-		ShardSize:    dataset.DefaultShardSize,
 	}
 }
 
@@ -80,29 +105,18 @@ func AutoMinFace(size int, margin float64) int {
 	return max(1, int(math.Ceil(float64(size)/(1+2*margin))))
 }
 
-// check validates opts and fills in the values that default to zero.
+// check validates o and fills in the values that default to zero.
 func (o Options) check() (Options, error) {
-	switch {
-	case o.In == "" || o.Out == "":
-		return o, fmt.Errorf("options: an input and an output folder are needed")
-	case o.Size < 1 || o.ShardSize < 1:
-		return o, fmt.Errorf("options: size %d and shard size %d must be positive",
-			o.Size, o.ShardSize)
-	case o.Margin < 0 || o.MinFace < 0:
+	var err error
+	if o.Job, err = o.Job.check(); err != nil {
+		return o, err
+	}
+	if o.Margin < 0 || o.MinFace < 0 {
 		return o, fmt.Errorf("options: margin %v and min face %d must not be negative",
 			o.Margin, o.MinFace)
 	}
-	if st, err := os.Stat(o.In); err != nil || !st.IsDir() {
-		return o, fmt.Errorf("input folder %s: missing or not a folder", o.In)
-	}
 	if o.MinFace == 0 {
 		o.MinFace = AutoMinFace(o.Size, o.Margin)
-	}
-	if o.Workers <= 0 {
-		o.Workers = runtime.NumCPU()
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o, nil
 }
@@ -139,8 +153,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		c := &cropper{opts: opts, det: d, record: det}
 		return c.process, func() { d.Close() }, nil
 	}
-	sum, err := runAll(ctx, opts.In, opts.Out, opts.Part.Prefix("faces"), opts.Part,
-		opts.ShardSize, opts.Workers, mk, opts.Log, opts.Progress)
+	sum, err := runAll(ctx, opts.Job, opts.Part.Prefix("faces"), mk)
 	sum.MinFace = opts.MinFace
 	return sum, err
 }
@@ -158,36 +171,38 @@ func detectorRecord(c cascades.Cascade, opts Options) (*dataset.Detector, error)
 
 // runAll is the part Run and Import share: list the sources, drop those
 // already done, process the rest and commit them.
-func runAll(ctx context.Context, in, out, prefix string, part Part, shardSize, workers int,
-	mk newProcess, log *slog.Logger, progressTo io.Writer) (Summary, error) {
+func runAll(ctx context.Context, j Job, prefix string, mk newProcess) (Summary, error) {
 	sum := Summary{Bad: map[string]int{}, Prefix: prefix}
-	all, err := Walk(in, func(rel string, err error) {
-		log.Warn("skipped", "file", rel, "error", err)
+	all, err := Walk(j.In, func(rel string, err error) {
+		// A broken link or an unreadable folder: counted, not recorded, so
+		// a rerun tries again.
+		j.Log.Warn("skipped", "file", rel, "error", err)
+		sum.Bad["unreadable"]++
 	})
 	if err != nil {
 		return sum, err
 	}
 	var sources []Source
 	for _, s := range all {
-		if part.Has(s.Rel) {
+		if j.Part.Has(s.Rel) {
 			sources = append(sources, s)
 		}
 	}
 	sum.Files = len(sources)
 
-	w, err := dataset.NewWriter(out, dataset.WriterOptions{Prefix: sum.Prefix,
-		ShardSize: shardSize, Log: log})
+	w, err := dataset.NewWriter(j.Out, dataset.WriterOptions{Prefix: sum.Prefix,
+		ShardSize: j.ShardSize, Log: j.Log})
 	if err != nil {
 		return sum, err
 	}
 	todo := notDone(sources, w)
 	sum.AlreadyDone = len(sources) - len(todo)
 	var bar *progress.Bar
-	if progressTo != nil {
-		bar = progress.New(progressTo, int64(len(todo)), "files")
+	if j.Progress != nil {
+		bar = progress.New(j.Progress, int64(len(todo)), "files")
 	}
 
-	err = runPipeline(ctx, todo, workers, mk, w, log, bar, &sum)
+	err = runPipeline(ctx, todo, j.Workers, mk, w, j.Log, bar, &sum)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("commit: %w", cerr)
 	}
@@ -232,11 +247,11 @@ func (c *cropper) process(src Source) outcome {
 	}
 	defer pic.Close()
 
-	boxes, err := c.det.Detect(pic.BGR)
+	boxes, err := c.det.Detect(pic.Pixels)
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	bounds := image.Rect(0, 0, pic.BGR.Cols(), pic.BGR.Rows())
+	bounds := image.Rect(0, 0, pic.Pixels.Cols(), pic.Pixels.Rows())
 	regions := make([]image.Rectangle, len(boxes))
 	for i, b := range boxes {
 		regions[i] = face.Square(b, c.opts.Margin, bounds)

@@ -2,69 +2,40 @@ package crop
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"log/slog"
-	"runtime"
 
 	"animeface/dataset"
 	"animeface/internal/face"
 	"animeface/internal/imagefile"
 )
 
-// ImportOptions configure Import.
-type ImportOptions struct {
-	In, Out string
-	// Size is the side of the faces written, in pixels.
-	Size int
-	// ShardSize is the number of faces per shard.
-	ShardSize int
-	// Workers is the number of files processed at once; 0 means one per
-	// core.
-	Workers int
-	// Part selects a share of the sources; the zero value takes all.
-	Part Part
-	// MaxPixels refuses larger images; 0 means imagefile.DefaultMaxPixels.
-	MaxPixels int
-	// Log receives one warning per refused file; nil discards.
-	Log *slog.Logger
-	// Progress receives a progress bar; nil shows none.
-	Progress io.Writer
-}
-
 // ImportPrefix starts the names of the shards Import writes, so imported
 // faces and cropped ones can share a folder without sharing a journal.
 const ImportPrefix = "imported"
 
-// Import writes every picture under opts.In, taken to be a face already,
-// into shards in opts.Out: composited onto white, padded to a square when
-// it is not one, resized to opts.Size. Bad files are refused and counted
+// Import writes every picture under job.In, taken to be a face already,
+// into shards in job.Out: composited onto white, padded to a square when
+// it is not one, resized to job.Size. Bad files are refused and counted
 // as Run does; reruns and interrupts behave as Run's.
-func Import(ctx context.Context, opts ImportOptions) (Summary, error) {
-	if opts.In == "" || opts.Out == "" || opts.Size < 1 || opts.ShardSize < 1 {
-		return Summary{}, fmt.Errorf("import options: need folders, a size and a shard size")
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.NumCPU()
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
+func Import(ctx context.Context, job Job) (Summary, error) {
+	job, err := job.check()
+	if err != nil {
+		return Summary{}, err
 	}
 	face.SetOpenCVThreads(1)
 	mk := func() (process, func(), error) {
-		return func(src Source) outcome { return importOne(src, opts) }, func() {}, nil
+		p := func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }
+		return p, func() {}, nil
 	}
-	return runAll(ctx, opts.In, opts.Out, opts.Part.Prefix(ImportPrefix), opts.Part,
-		opts.ShardSize, opts.Workers, mk, opts.Log, opts.Progress)
+	return runAll(ctx, job, job.Part.Prefix(ImportPrefix), mk)
 }
 
 // importOne reads one face picture and resizes it.
-func importOne(src Source, opts ImportOptions) outcome {
+func importOne(src Source, size, maxPixels int) outcome {
 	data, sha, err := readSource(src)
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	img, _, err := imagefile.Decode(data, opts.MaxPixels)
+	img, _, err := imagefile.Decode(data, maxPixels)
 	if err != nil {
 		return refused(src, sha, err)
 	}
@@ -77,7 +48,7 @@ func importOne(src Source, opts ImportOptions) outcome {
 	// The whole picture is the face; a non-square one is padded, not cut.
 	box := img.Rect
 	region := face.Square(box, 0, box)
-	small, err := face.CutMat(m, region, opts.Size)
+	small, err := face.CutMat(m, region, size)
 	if err != nil {
 		return refused(src, sha, err)
 	}
@@ -85,10 +56,12 @@ func importOne(src Source, opts ImportOptions) outcome {
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	s := dataset.Sample{Key: Key(src.Rel, 0), PNG: enc, Meta: dataset.Meta{
+	// Keys of their own, so a cropped and an imported file with the same
+	// path can share a dataset.
+	key := Key(ImportPrefix+"/"+src.Rel, 0)
+	s := dataset.Sample{Key: key, PNG: enc, Meta: dataset.Meta{
 		Source: src.Rel, SourceSHA256: sha, Box: rect4(box),
-		Crop: rect4(region), Size: opts.Size}}
+		Crop: rect4(region), Size: size}}
 	return outcome{samples: []dataset.Sample{s},
 		record: Record{Source: src.Rel, SHA256: sha, Faces: 1}}
 }
-

@@ -25,7 +25,7 @@ func detectFile(t *testing.T, d *Detector, path string) []image.Rectangle {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	boxes, err := d.Detect(p.BGR)
+	boxes, err := d.Detect(p.Pixels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,8 @@ func TestSquare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Square(tt.box, tt.margin, tt.bounds); got != tt.want {
-				t.Errorf("Square(%v, %v, %v) = %v, want %v", tt.box, tt.margin, tt.bounds, got, tt.want)
+				t.Errorf("Square(%v, %v, %v) = %v, want %v",
+					tt.box, tt.margin, tt.bounds, got, tt.want)
 			}
 		})
 	}

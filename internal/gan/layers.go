@@ -185,3 +185,36 @@ func toFloat32(x []float64) []float32 {
 	}
 	return out
 }
+
+// minibatch adds minibatch discrimination: features f (batch, n) are
+// projected by t (n, kernels × dim) to kernels vectors of length dim per
+// sample; for each kernel, a sample's output is the sum over the batch of
+// exp(-L1 distance) between its vector and the others'. It returns
+// (batch, kernels).
+func (b *builder) minibatch(f, t *G.Node, kernels, dim int) *G.Node {
+	batch := f.Shape()[0]
+	m := b.matMul(f, t)
+	rows := b.reshape(m, batch, 1, kernels, dim)
+	cols := b.reshape(m, 1, batch, kernels, dim)
+	if b.err != nil {
+		return nil
+	}
+	d, err := G.BroadcastSub(rows, cols, []byte{1}, []byte{0})
+	if err == nil {
+		d, err = G.Abs(d)
+	}
+	if err == nil {
+		d, err = G.Sum(d, 3)
+	}
+	if err == nil {
+		d, err = G.Neg(d)
+	}
+	if err == nil {
+		d, err = G.Exp(d)
+	}
+	if err == nil {
+		d, err = G.Sum(d, 1)
+	}
+	b.fail("minibatch discrimination", err)
+	return d
+}

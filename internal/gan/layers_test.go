@@ -48,6 +48,10 @@ func TestLayerGradients(t *testing.T) {
 			func(b *builder, in []*G.Node) *G.Node { return b.matMul(in[0], in[1]) }},
 		{"discriminator loss", [][]int{{5}, {5}},
 			func(b *builder, in []*G.Node) *G.Node { return b.discLoss(in[0], in[1]) }},
+		{"minibatch discrimination", [][]int{{3, 4}, {4, 6}},
+			func(b *builder, in []*G.Node) *G.Node { return b.minibatch(in[0], in[1], 2, 3) }},
+		{"z loss", [][]int{{3, 2}, {3, 2}},
+			func(b *builder, in []*G.Node) *G.Node { return b.zLoss(in[0], in[1]) }},
 		{"generator loss", [][]int{{5}},
 			func(b *builder, in []*G.Node) *G.Node { return b.genLoss(in[0]) }},
 	}
@@ -171,7 +175,9 @@ func TestLossLargeLogits(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sp := func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
+	sp := func(x float64) float64 {
+		return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+	}
 	wantD := (sp(1000)+sp(0)+sp(-1000))/3 + (sp(1000)+sp(-50)+sp(3))/3
 	wantG := (sp(-1000) + sp(50) + sp(-3)) / 3
 	if got := dv.Data().(float64); math.Abs(got-wantD) > 1e-9*wantD {

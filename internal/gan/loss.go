@@ -23,6 +23,32 @@ func (b *builder) genLoss(fake *G.Node) *G.Node {
 	return b.meanSoftplus(b.neg(fake))
 }
 
+// zWeight scales the z-predictor's error in both losses.
+const zWeight = 0.5
+
+// zLoss adds zWeight times the mean squared error of predicted latents.
+func (b *builder) zLoss(predicted, z *G.Node) *G.Node {
+	if b.err != nil {
+		return nil
+	}
+	d, err := G.Sub(predicted, z)
+	if err == nil {
+		d, err = G.Square(d)
+	}
+	if err == nil {
+		d, err = G.Mean(d)
+	}
+	if err == nil {
+		var w any = float32(zWeight)
+		if d.Dtype() == G.Float64 {
+			w = float64(zWeight)
+		}
+		d, err = G.Mul(d, G.NewConstant(w))
+	}
+	b.fail("z loss", err)
+	return d
+}
+
 func (b *builder) meanSoftplus(x *G.Node) *G.Node {
 	if b.err != nil {
 		return nil

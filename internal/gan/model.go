@@ -18,7 +18,21 @@ type Arch struct {
 	Width int `json:"width"`
 	// Latent is the length of the generator's input z.
 	Latent int `json:"latent"`
+	// MinibatchFeatures is the number of minibatch-discrimination kernels
+	// (Salimans et al., 2016) on the discriminator's last features: each
+	// measures how close a sample is to the others of its batch, so a
+	// generator that collapses to a few faces is easy to tell from data.
+	// 0 turns them off.
+	MinibatchFeatures int `json:"minibatch_features"`
+	// ZPredictor adds a head on the discriminator's last features that
+	// regresses the z of a generated face; generator and discriminator
+	// both minimise its error, so distinct latents must give faces that
+	// stay distinct (as in InfoGAN), which fights mode collapse.
+	ZPredictor bool `json:"z_predictor"`
 }
+
+// minibatchDim is the length of each minibatch-discrimination kernel.
+const minibatchDim = 8
 
 // DefaultArch is the 64×64 DCGAN of the README.
 var DefaultArch = Arch{Size: 64, Width: 64, Latent: 100}
@@ -32,13 +46,16 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("width %d: want 1 to 1024", a.Width)
 	case a.Latent < 1 || a.Latent > 4096:
 		return fmt.Errorf("latent size %d: want 1 to 4096", a.Latent)
+	case a.MinibatchFeatures < 0 || a.MinibatchFeatures > 256:
+		return fmt.Errorf("minibatch features %d: want 0 to 256", a.MinibatchFeatures)
 	}
 	return nil
 }
 
 // String describes a as the flags that choose it.
 func (a Arch) String() string {
-	return fmt.Sprintf("--size %d --width %d --latent %d", a.Size, a.Width, a.Latent)
+	return fmt.Sprintf("--size %d --width %d --latent %d --minibatch-features %d "+
+		"--z-predictor=%v", a.Size, a.Width, a.Latent, a.MinibatchFeatures, a.ZPredictor)
 }
 
 // halvings is how many times the resolution doubles from 4×4 to Size.
@@ -123,6 +140,14 @@ func newModel(arch Arch, rng *rand.Rand) *model {
 	}
 	addD("d.out.w", normal, 1, dc[len(dc)-1], 4, 4)
 	addD("d.out.b", zeros, 1, 1, 1, 1)
+	features := 16 * dc[len(dc)-1]
+	if k := arch.MinibatchFeatures; k > 0 {
+		addD("d.mbd.t", normal, features, k*minibatchDim)
+		addD("d.mbd.v", normal, k, 1)
+	}
+	if arch.ZPredictor {
+		addD("d.zpred.w", normal, features, arch.Latent)
+	}
 	return m
 }
 
@@ -172,8 +197,10 @@ func (m *model) generator(b *builder, p map[string]*G.Node, z *G.Node) *G.Node {
 }
 
 // discriminator adds the discriminator to b's graph: images (batch, 3,
-// size, size) to logits (batch), positive for real.
-func (m *model) discriminator(b *builder, p map[string]*G.Node, x *G.Node) *G.Node {
+// size, size) to logits (batch), positive for real, and its last features
+// flattened (batch, 16 × channels).
+func (m *model) discriminator(b *builder, p map[string]*G.Node,
+	x *G.Node) (logits, features *G.Node) {
 	dc := m.arch.discChannels()
 	batch := x.Shape()[0]
 
@@ -184,7 +211,20 @@ func (m *model) discriminator(b *builder, p map[string]*G.Node, x *G.Node) *G.No
 		x = b.conv(x, p[pre+"w"], 2, 1)
 		x = b.normAct(x, p[pre+"scale"], p[pre+"shift"], actLeaky)
 	}
+	features = b.reshape(x, batch, 16*dc[len(dc)-1])
 	x = b.conv(x, p["d.out.w"], 1, 0)
 	x = b.biasAct(x, p["d.out.b"], actNone)
-	return b.reshape(x, batch)
+	logits = b.reshape(x, batch)
+
+	if k := m.arch.MinibatchFeatures; k > 0 {
+		closeness := b.minibatch(features, p["d.mbd.t"], k, minibatchDim)
+		logits = b.add(logits, b.reshape(b.matMul(closeness, p["d.mbd.v"]), batch))
+	}
+	return logits, features
+}
+
+// predictZ adds the z-predictor head: features (batch, n) to z (batch,
+// latent).
+func (m *model) predictZ(b *builder, p map[string]*G.Node, features *G.Node) *G.Node {
+	return b.matMul(features, p["d.zpred.w"])
 }

@@ -73,12 +73,14 @@ func newRunConfig(o Options, info DatasetInfo) RunConfig {
 
 // Metric is one line of metrics.jsonl: one training iteration.
 type Metric struct {
-	Step     int     `json:"step"`
-	Epoch    int     `json:"epoch"`
-	LossD    float64 `json:"loss_d"`
-	LossG    float64 `json:"loss_g"`
-	DReal    float64 `json:"d_real"`
-	DFake    float64 `json:"d_fake"`
+	Step  int     `json:"step"`
+	Epoch int     `json:"epoch"`
+	LossD float64 `json:"loss_d"`
+	LossG float64 `json:"loss_g"`
+	DReal float64 `json:"d_real"`
+	DFake float64 `json:"d_fake"`
+	// LossZ is the z-predictor's weighted error, included in both losses.
+	LossZ    float64 `json:"loss_z,omitempty"`
 	ImgPerS  float64 `json:"img_per_s"`
 	ElapsedS float64 `json:"elapsed_s"`
 }
@@ -212,6 +214,7 @@ func writeLossPlot(run string, ms []Metric) error {
 		p.Legend.Add(s.name, line)
 	}
 	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
 
 	w, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
 	if err != nil {

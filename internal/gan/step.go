@@ -14,8 +14,9 @@ var ErrNotFinite = errors.New("loss is not finite")
 
 // losses is what one training iteration measured.
 type losses struct {
-	D, G         float64 // discriminator and generator loss
+	D, G         float64 // discriminator and generator loss, z loss included
 	DReal, DFake float64 // mean probability of "real" on real and fake images
+	Z            float64 // the z-predictor's weighted error in the generator step
 }
 
 // stepper runs training iterations: a discriminator graph and a generator
@@ -37,6 +38,20 @@ type lossGraph struct {
 	norms   []*norm // the batch-norm layers whose statistics a checkpoint keeps
 
 	loss, realLogits, fakeLogits G.Value
+	zLoss                        G.Value // nil without a z-predictor
+}
+
+// addZLoss adds the z-predictor's error to loss when the model has one.
+func (lg *lossGraph) addZLoss(b *builder, m *model, p map[string]*G.Node,
+	loss, features, z *G.Node) *G.Node {
+	if !m.arch.ZPredictor || b.err != nil {
+		return loss
+	}
+	zl := b.zLoss(m.predictZ(b, p, features), z)
+	if b.err == nil {
+		G.Read(zl, &lg.zLoss)
+	}
+	return b.add(loss, zl)
 }
 
 func newStepper(m *model, batch int, lr float64) (*stepper, error) {
@@ -63,18 +78,27 @@ func sizes(ps []*param) []int {
 
 // newDiscGraph builds loss_D = softplus(-D(real)) + softplus(D(G(z))) and
 // its gradient with respect to the discriminator's parameters.
+//
+// TODO: the generator's forward pass runs here and again in the generator
+// graph; PyTorch runs it once and keeps its activations for the generator
+// step. Sharing it needs the generator's forward and backward passes to run
+// apart, with the discriminator step between them, while a tape machine
+// runs a graph as a whole: it would take a machine that runs a graph in
+// two parts.
 func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
 	b := &builder{g: g, train: true, learned: names(m.disc)}
 	p := bind(g, m.params())
 	lg := newInputs(g, m.arch, batch, true)
 
-	fake := m.generator(b, p, lg.zNode(g))
+	z := lg.zNode(g)
+	fake := m.generator(b, p, z)
 	first := len(b.norms)
-	realLogits := m.discriminator(b, p, lg.realNode(g))
+	realLogits, _ := m.discriminator(b, p, lg.realNode(g))
 	lg.norms = b.norms[first:]
-	fakeLogits := m.discriminator(b, p, fake)
+	fakeLogits, features := m.discriminator(b, p, fake)
 	loss := b.discLoss(realLogits, fakeLogits)
+	loss = lg.addZLoss(b, m, p, loss, features, z)
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -95,10 +119,12 @@ func newGenGraph(m *model, batch int) (*lossGraph, error) {
 	p := bind(g, m.params())
 	lg := newInputs(g, m.arch, batch, false)
 
-	fake := m.generator(b, p, lg.zNode(g))
+	z := lg.zNode(g)
+	fake := m.generator(b, p, z)
 	lg.norms = b.norms
-	fakeLogits := m.discriminator(b, p, fake)
+	fakeLogits, features := m.discriminator(b, p, fake)
 	loss := b.genLoss(fakeLogits)
+	loss = lg.addZLoss(b, m, p, loss, features, z)
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -199,6 +225,9 @@ func (s *stepper) step(real, z []float32) (losses, error) {
 		return l, fmt.Errorf("generator step: %w", err)
 	}
 	l.G = lossG
+	if s.gen.zLoss != nil {
+		l.Z = scalar(s.gen.zLoss)
+	}
 	if !finite(lossG) {
 		return l, fmt.Errorf("generator %w: %v", ErrNotFinite, lossG)
 	}

@@ -271,7 +271,7 @@ func (s *session) loop(ctx context.Context, sum *Summary) error {
 		secs := time.Since(start).Seconds()
 		sum.ImgPerS = float64((s.step-first)*o.Batch) / secs
 		m := Metric{Step: s.step, Epoch: s.epoch(s.step - 1), LossD: l.D, LossG: l.G,
-			DReal: l.DReal, DFake: l.DFake, ImgPerS: sum.ImgPerS,
+			DReal: l.DReal, DFake: l.DFake, LossZ: l.Z, ImgPerS: sum.ImgPerS,
 			ElapsedS: s.elapsed + secs}
 		if err := s.record(m); err != nil {
 			return err

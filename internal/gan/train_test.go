@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"image"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -124,4 +125,31 @@ func meanDiff(a, b *image.NRGBA) float64 {
 		d += math.Abs(float64(a.Pix[i]) - float64(b.Pix[i]))
 	}
 	return d / float64(len(a.Pix))
+}
+
+// TestCollapseOptions trains with minibatch discrimination and the
+// z-predictor, which add parameters and a loss term.
+func TestCollapseOptions(t *testing.T) {
+	o := testOptions(writeFaces(t, 16), filepath.Join(t.TempDir(), "run"))
+	o.Steps, o.MinibatchFeatures, o.ZPredictor = 3, 4, true
+	mustTrain(t, o)
+	ms, err := ReadMetrics(o.Out, -1)
+	if err != nil || len(ms) != 3 {
+		t.Fatalf("%d metric lines (%v), want 3", len(ms), err)
+	}
+	for _, m := range ms {
+		if !finite(m.LossD) || !finite(m.LossG) || !(m.LossZ > 0) {
+			t.Errorf("metric %+v: want finite losses and a positive z loss", m)
+		}
+	}
+	names := map[string]bool{}
+	for _, p := range newModel(o.Arch, rand.New(rand.NewPCG(1, 1))).disc {
+		names[p.name] = true
+	}
+	if !names["d.mbd.t"] || !names["d.zpred.w"] {
+		t.Errorf("discriminator parameters %v lack the options' heads", names)
+	}
+	if _, err := Generate(o.Out, "", 2, 1); err != nil {
+		t.Errorf("generate: %v", err)
+	}
 }

@@ -24,7 +24,8 @@ func checkComplete(format string, data []byte) error {
 		return nil
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s data ends early (%d bytes)", ErrTruncated, format, len(data))
+		return fmt.Errorf("%w: %s data ends early (%d bytes)",
+			ErrTruncated, format, len(data))
 	}
 	return nil
 }
@@ -111,3 +112,35 @@ func bmpComplete(data []byte) bool {
 	row := (w*bpp + 31) / 32 * 4
 	return int64(len(data)) >= offset+row*h
 }
+
+// DropPNGChunks returns data without the PNG chunks of the given type, or
+// data itself when it is not a PNG or holds none; data is not modified.
+// libpng warns on stderr about some colour profiles (iCCP) that OpenCV
+// never applies: dropping them keeps the output readable and leaves the
+// pixels as they are.
+func DropPNGChunks(data []byte, typ string) []byte {
+	if !bytes.HasPrefix(data, []byte(pngSignature)) {
+		return data
+	}
+	out := data[:8:8] // the first append copies
+	dropped := false
+	i := 8
+	for i+12 <= len(data) {
+		end := i + 12 + int(binary.BigEndian.Uint32(data[i:]))
+		if end > len(data) {
+			break
+		}
+		if string(data[i+4:i+8]) == typ {
+			dropped = true
+		} else {
+			out = append(out, data[i:end]...)
+		}
+		i = end
+	}
+	if !dropped {
+		return data
+	}
+	return append(out, data[i:]...) // whatever could not be parsed, as it was
+}
+
+const pngSignature = "\x89PNG\r\n\x1a\n"

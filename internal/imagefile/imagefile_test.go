@@ -245,3 +245,34 @@ func TestSniffAgreesWithDecoder(t *testing.T) {
 		}
 	}
 }
+
+func TestDropPNGChunks(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, halves(true)); err != nil {
+		t.Fatal(err)
+	}
+	orig := buf.Bytes()
+
+	// Put an iCCP chunk after IHDR (8 + 25 bytes).
+	var withICC bytes.Buffer
+	withICC.Write(orig[:33])
+	withICC.Write([]byte{0, 0, 0, 4, 'i', 'C', 'C', 'P', 1, 2, 3, 4, 0, 0, 0, 0})
+	withICC.Write(orig[33:])
+	data := withICC.Bytes()
+	kept := bytes.Clone(data)
+
+	got := DropPNGChunks(data, "iCCP")
+	if !bytes.Equal(got, orig) {
+		t.Errorf("DropPNGChunks did not give back the PNG without its iCCP chunk")
+	}
+	if !bytes.Equal(data, kept) {
+		t.Errorf("DropPNGChunks modified its input")
+	}
+	if again := DropPNGChunks(orig, "iCCP"); &again[0] != &orig[0] {
+		t.Errorf("a PNG without the chunk was copied")
+	}
+	jpegData := fixture(t, "cmyk.jpg")
+	if got := DropPNGChunks(jpegData, "iCCP"); &got[0] != &jpegData[0] {
+		t.Errorf("a JPEG was changed")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	_ "image/jpeg" // the shared faces are JPEG
 	"image/png"
 	"os"
 	"path/filepath"
