@@ -342,7 +342,9 @@ func (op *bnInputGradOp) Type() hm.Type {
 func (op *bnInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.fwd.x, nil
 }
-func (op *bnInputGradOp) String() string        { return "BatchNormInputGrad" + op.fwd.String() }
+func (op *bnInputGradOp) String() string {
+	return "BatchNormInputGrad" + op.fwd.String()
+}
 func (op *bnInputGradOp) Hashcode() uint32      { return hashString(op) }
 func (op *bnInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
@@ -404,7 +406,9 @@ func (op *rowOp) Type() hm.Type { return fnType(op.shape.Dims(), 2) }
 func (op *rowOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.shape, nil
 }
-func (op *rowOp) String() string        { return fmt.Sprintf("Row%d/%d%v", op.row, op.rows, op.shape) }
+func (op *rowOp) String() string {
+	return fmt.Sprintf("Row%d/%d%v", op.row, op.rows, op.shape)
+}
 func (op *rowOp) Hashcode() uint32      { return hashString(op) }
 func (op *rowOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 

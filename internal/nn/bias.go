@@ -55,7 +55,9 @@ func (op *biasActOp) Type() hm.Type { return fnType(4, 4, op.bias.Dims()) }
 func (op *biasActOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.x, nil
 }
-func (op *biasActOp) String() string        { return fmt.Sprintf("BiasAct%v(%v)", op.x, op.act) }
+func (op *biasActOp) String() string {
+	return fmt.Sprintf("BiasAct%v(%v)", op.x, op.act)
+}
 func (op *biasActOp) Hashcode() uint32      { return hashString(op) }
 func (op *biasActOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
@@ -171,7 +173,9 @@ func (op *channelSumOp) Type() hm.Type { return fnType(op.shape.Dims(), 4) }
 func (op *channelSumOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.shape, nil
 }
-func (op *channelSumOp) String() string        { return fmt.Sprintf("ChannelSum%v%v", op.x, op.shape) }
+func (op *channelSumOp) String() string {
+	return fmt.Sprintf("ChannelSum%v%v", op.x, op.shape)
+}
 func (op *channelSumOp) Hashcode() uint32      { return hashString(op) }
 func (op *channelSumOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 

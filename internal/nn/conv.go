@@ -79,12 +79,14 @@ type convOp struct {
 	out output
 }
 
-func (op *convOp) Arity() int                                            { return 2 }
-func (op *convOp) Type() hm.Type                                         { return fnType(4, 4, 4) }
-func (op *convOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) { return op.yShape(), nil }
-func (op *convOp) String() string                                        { return "Conv" + op.conv.String() }
-func (op *convOp) Hashcode() uint32                                      { return hashString(op) }
-func (op *convOp) WriteHash(h hash.Hash)                                 { writeHash(h, op) }
+func (op *convOp) Arity() int    { return 2 }
+func (op *convOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *convOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.yShape(), nil
+}
+func (op *convOp) String() string        { return "Conv" + op.conv.String() }
+func (op *convOp) Hashcode() uint32      { return hashString(op) }
+func (op *convOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
 func (op *convOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	in, dt, err := inputs("conv", vals, op.xShape(), op.fShape())

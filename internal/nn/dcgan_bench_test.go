@@ -58,7 +58,8 @@ func (stockLayers) biasAct(x, bias *gorgonia.Node, act Activation, _ bool) *gorg
 
 type fastLayers struct{}
 
-func (fastLayers) conv(x, w *gorgonia.Node, stride, pad int, noFilter, noInput bool) *gorgonia.Node {
+func (fastLayers) conv(x, w *gorgonia.Node, stride, pad int,
+	noFilter, noInput bool) *gorgonia.Node {
 	return gorgonia.Must(Conv2d(x, w, ConvOptions{Stride: stride, Pad: pad,
 		NoFilterGrad: noFilter, NoInputGrad: noInput}))
 }
@@ -67,7 +68,8 @@ func (fastLayers) upconv(x, w *gorgonia.Node) *gorgonia.Node {
 	return gorgonia.Must(UpConv(x, w, ConvOptions{}))
 }
 
-func (fastLayers) normAct(x, scale, bias *gorgonia.Node, act Activation, noParam bool) *gorgonia.Node {
+func (fastLayers) normAct(x, scale, bias *gorgonia.Node, act Activation,
+	noParam bool) *gorgonia.Node {
 	stats := NewBatchNormStats(x.Shape()[1])
 	return gorgonia.Must(BatchNorm(x, scale, bias, stats,
 		BatchNormOptions{Activation: act, NoParamGrad: noParam}))

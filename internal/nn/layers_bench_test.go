@@ -18,13 +18,14 @@ import (
 //	go test ./internal/nn -run '^$' -bench Layer -count 5 | tee layers.txt
 func BenchmarkLayer(b *testing.B) {
 	const n = 64
+	// build adds a layer to a graph with stock or fast operations.
+	type build = func(fast bool, x, w *gorgonia.Node) (*gorgonia.Node, error)
 	type layer struct {
-		name string
-		x, w tensor.Shape // input and parameter shapes
-		// build adds the layer to g with stock or fast operations.
-		build func(fast bool, x, w *gorgonia.Node) (*gorgonia.Node, error)
+		name  string
+		x, w  tensor.Shape // input and parameter shapes
+		build build
 	}
-	conv := func(stride, pad int) func(bool, *gorgonia.Node, *gorgonia.Node) (*gorgonia.Node, error) {
+	conv := func(stride, pad int) build {
 		return func(fast bool, x, w *gorgonia.Node) (*gorgonia.Node, error) {
 			if fast {
 				return Conv2d(x, w, ConvOptions{Stride: stride, Pad: pad})
@@ -43,7 +44,7 @@ func BenchmarkLayer(b *testing.B) {
 		}
 		return conv(1, 1)(false, up, w)
 	}
-	norm := func(act Activation) func(bool, *gorgonia.Node, *gorgonia.Node) (*gorgonia.Node, error) {
+	norm := func(act Activation) build {
 		return func(fast bool, x, w *gorgonia.Node) (*gorgonia.Node, error) {
 			if fast {
 				return BatchNorm(x, w, w, NewBatchNormStats(x.Shape()[1]),

@@ -21,8 +21,8 @@ import (
 func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) {
 	xs, fs := x.Shape(), filter.Shape()
 	if len(xs) != 4 || len(fs) != 4 || fs[2] != 3 || fs[3] != 3 {
-		return nil, fmt.Errorf("upconv: input %v and filter %v: want 4 dimensions and a 3×3 filter",
-			xs, fs)
+		return nil, fmt.Errorf(
+			"upconv: input %v and filter %v: want 4 dimensions and a 3×3 filter", xs, fs)
 	}
 	if xs[1] != fs[1] {
 		return nil, fmt.Errorf("upconv: input has %d channels, filter wants %d", xs[1], fs[1])
@@ -222,7 +222,9 @@ func (op *upconvInputGradOp) Type() hm.Type { return fnType(4, 4, 4) }
 func (op *upconvInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.xShape(), nil
 }
-func (op *upconvInputGradOp) String() string        { return "UpConvInputGrad" + op.upconv.String() }
+func (op *upconvInputGradOp) String() string {
+	return "UpConvInputGrad" + op.upconv.String()
+}
 func (op *upconvInputGradOp) Hashcode() uint32      { return hashString(op) }
 func (op *upconvInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
@@ -280,7 +282,9 @@ func (op *upconvFilterGradOp) Type() hm.Type { return fnType(4, 4, 4) }
 func (op *upconvFilterGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.fShape(), nil
 }
-func (op *upconvFilterGradOp) String() string        { return "UpConvFilterGrad" + op.upconv.String() }
+func (op *upconvFilterGradOp) String() string {
+	return "UpConvFilterGrad" + op.upconv.String()
+}
 func (op *upconvFilterGradOp) Hashcode() uint32      { return hashString(op) }
 func (op *upconvFilterGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 

@@ -100,7 +100,9 @@ func (op *upsampleGradOp) Type() hm.Type { return fnType(4, 4) }
 func (op *upsampleGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.in, nil
 }
-func (op *upsampleGradOp) String() string        { return fmt.Sprintf("Upsample2xGrad%v", op.in) }
+func (op *upsampleGradOp) String() string {
+	return fmt.Sprintf("Upsample2xGrad%v", op.in)
+}
 func (op *upsampleGradOp) Hashcode() uint32      { return hashString(op) }
 func (op *upsampleGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
