@@ -129,7 +129,10 @@ func run(ctx context.Context, o crop.Options, stdout, stderr io.Writer) error {
 	o.Progress = stderr
 
 	sum, err := crop.Run(ctx, o)
-	printSummary(stdout, sum, o.Out, time.Since(start))
+	// After a failure the summary still says what was committed.
+	if err == nil || sum.Processed > 0 {
+		printSummary(stdout, sum, o.Out, time.Since(start))
+	}
 	return err
 }
 

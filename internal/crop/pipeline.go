@@ -24,6 +24,8 @@ type Record struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Error is the reader's message for a skipped source.
 	Error string `json:"error,omitempty"`
+	// Settings are those that shape the faces (detector, margin, size).
+	Settings string `json:"settings,omitempty"`
 }
 
 // Summary counts what a run did.
@@ -75,7 +77,8 @@ type result struct {
 // per worker are ahead of the last one written, which bounds memory. When ctx is done, no
 // new source starts; those under way finish and are written.
 func runPipeline(ctx context.Context, sources []Source, workers int, mk newProcess,
-	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary) error {
+	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary,
+	settings string) error {
 	procs := make([]process, workers)
 	for i := range procs {
 		p, free, err := mk()
@@ -114,6 +117,7 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 		for o, ok := pending[next]; ok && werr == nil; o, ok = pending[next] {
 			delete(pending, next)
 			next++
+			o.record.Settings = settings
 			werr = write(w, o, log, sum)
 			bar.Add(1)
 			bar.Describe(fmt.Sprintf("%d faces", sum.Faces))
