@@ -29,11 +29,14 @@ Example:
 		Flags: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			var o dedupOptions
 			fs.StringVar(&o.shards, "shards", "", "dataset folder to read (required)")
-			fs.StringVar(&o.out, "out", "", "empty folder for the deduplicated dataset (required)")
+			fs.StringVar(&o.out, "out", "",
+				"empty folder for the deduplicated dataset (required)")
 			fs.IntVar(&o.threshold, "threshold", dedup.DefaultThreshold,
-				"largest Hamming distance between the hashes of near duplicates; 0 = exact only")
+				"largest Hamming distance between the hashes of near duplicates; "+
+					"0 = exact only")
 			fs.Float64Var(&o.confirm, "confirm-mse", dedup.DefaultConfirmMSE,
-				"largest thumbnail mean squared error (pixels in [0,1]) of a near duplicate; "+
+				"largest thumbnail mean squared error (pixels in [0,1]) of a near "+
+					"duplicate; "+
 					"0 trusts the hash alone")
 			fs.IntVar(&o.workers, "workers", 0, "goroutines; 0 means one per core")
 			return func(ctx context.Context, args []string) error {

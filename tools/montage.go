@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 
 	"animeface/dataset"
 	"animeface/internal/montage"
+	"animeface/internal/progress"
 	"animeface/internal/stats"
 )
 
@@ -29,7 +31,8 @@ Examples:
 			fs.StringVar(&o.out, "out", "", "PNG file to write (required)")
 			fs.IntVar(&o.n, "n", 64, "faces to draw")
 			fs.Uint64Var(&o.seed, "seed", 1, "seed of the random sample")
-			fs.BoolVar(&o.first, "first", false, "take the first faces instead of a random sample")
+			fs.BoolVar(&o.first, "first", false,
+				"take the first faces instead of a random sample")
 			fs.IntVar(&o.cols, "cols", 0, "faces per row; 0 makes the grid about square")
 			return func(ctx context.Context, args []string) error {
 				switch {
@@ -59,10 +62,15 @@ func runMontage(ctx context.Context, o montageOptions) error {
 		return err
 	}
 	bad := 0
-	faces, err := stats.Pick(ctx, d, o.n, o.seed, o.first, func(err error) {
-		bad++
-		logger().Warn("skipping unreadable sample", "err", err)
+	bar := progress.New(os.Stderr, -1, "samples read")
+	faces, err := stats.Pick(ctx, d, o.n, o.seed, o.first, stats.Hooks{
+		Bad: func(err error) {
+			bad++
+			logger().Warn("skipping unreadable sample", "err", err)
+		},
+		Read: func() { bar.Add(1) },
 	})
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -80,6 +88,7 @@ func runMontage(ctx context.Context, o montageOptions) error {
 	if o.first {
 		how = "the first"
 	}
-	fmt.Printf("wrote %s: %d faces (%s), %d unreadable skipped\n", o.out, len(faces), how, bad)
+	fmt.Printf("wrote %s: %d faces (%s), %d unreadable skipped\n",
+		o.out, len(faces), how, bad)
 	return nil
 }

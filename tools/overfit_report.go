@@ -22,7 +22,8 @@ func init() {
 	register(command{
 		Name:  "overfit-report",
 		Short: "show the training faces nearest to generated faces",
-		Usage: `usage: tools overfit-report (--run DIR | --generated DIR --shards DIR) --out DIR [flags]
+		Usage: `usage: tools overfit-report --run DIR --out DIR [flags]
+       tools overfit-report --generated DIR --shards DIR --out DIR [flags]
 
 With --run, generates --n faces from the run's newest checkpoint (or
 --checkpoint) with --seed, into --out/generated/, and takes the training
@@ -39,25 +40,30 @@ faces, and the data-copying statistic C_T (Meehan et al. 2020).
 Examples:
   tools overfit-report --run runs/demo --n 200 --out report/
   tools overfit-report --generated samples/ --shards faces/ --out report/
-  tools overfit-report --generated samples/ --n 500 --holdout 0.05 --shards faces/ --out report/`,
+  tools overfit-report --generated samples/ --n 500 --holdout 0.05 \
+      --shards faces/ --out report/`,
 		Flags: func(fs *flag.FlagSet) func(context.Context, []string) error {
 			var o overfitOptions
-			fs.StringVar(&o.generated, "generated", "", "folder of generated faces (PNG or JPEG)")
+			fs.StringVar(&o.generated, "generated", "",
+				"folder of generated faces (PNG or JPEG)")
 			fs.StringVar(&o.run, "run", "", "training run folder to generate faces from")
 			fs.StringVar(&o.shards, "shards", "",
 				"training dataset folder (with --run, defaults to the run's)")
 			fs.StringVar(&o.checkpoint, "checkpoint", "",
 				"with --run, the checkpoint to generate from; empty means the newest")
 			fs.StringVar(&o.out, "out", "", "report folder (required)")
-			fs.IntVar(&o.n, "n", 10, "generated faces to use (the first in name order); 0 = all")
+			fs.IntVar(&o.n, "n", 10,
+				"generated faces to use (the first in name order); 0 = all")
 			fs.IntVar(&o.k, "k", 5, "nearest training faces per generated face")
 			fs.Float64Var(&o.holdout, "holdout", 0,
 				"fraction of --shards the trainer held out (as train --holdout); "+
 					"with --run, defaults to the run's")
-			fs.StringVar(&o.holdoutShards, "holdout-shards", "", "dataset of held-out real faces")
+			fs.StringVar(&o.holdoutShards, "holdout-shards", "",
+				"dataset of held-out real faces")
 			fs.IntVar(&o.maxHoldout, "max-holdout", overfit.DefaultMaxHoldout,
 				"held-out faces used at most, drawn with --seed")
-			fs.IntVar(&o.cells, "cells", 0, "cells of the C_T test; 0 picks 1 to 10 from the counts")
+			fs.IntVar(&o.cells, "cells", 0,
+				"cells of the C_T test; 0 picks 1 to 10 from the counts")
 			fs.Uint64Var(&o.seed, "seed", 1,
 				"seed of the generated faces (with --run), the held-out draw and the cells")
 			fs.IntVar(&o.workers, "workers", 0, "decoding goroutines; 0 means one per core")
@@ -125,8 +131,9 @@ func runOverfit(ctx context.Context, o overfitOptions) error {
 	// A run's model may be smaller than the dataset's faces: the trainer
 	// scaled them, and so does the report.
 	rep, err := overfit.Run(ctx, overfit.Config{Train: train, Generated: gen,
-		ScaleFaces: o.run != "", HoldoutFraction: o.holdout, Holdout: held, MaxHoldout: o.maxHoldout,
-		K: o.k, Cells: o.cells, Seed: o.seed, Workers: o.workers,
+		ScaleFaces: o.run != "", HoldoutFraction: o.holdout, Holdout: held,
+		MaxHoldout: o.maxHoldout,
+		K:          o.k, Cells: o.cells, Seed: o.seed, Workers: o.workers,
 		Log: logger(), Stage: stage})
 	if err != nil {
 		return err
@@ -150,7 +157,9 @@ func generateFromRun(o *overfitOptions) ([]overfit.Query, error) {
 		return nil, fmt.Errorf("run %s: %w", o.run, err)
 	}
 	if o.shards == "" {
-		o.shards = cfg.Options.Shards
+		if o.shards, err = runShards(o.run, cfg); err != nil {
+			return nil, err
+		}
 	}
 	if !o.holdoutSet {
 		o.holdout = cfg.Options.Holdout
@@ -173,6 +182,36 @@ func generateFromRun(o *overfitOptions) ([]overfit.Query, error) {
 		gen[i] = overfit.Query{Name: fmt.Sprintf("generated/face-%04d.png", i), Image: f}
 	}
 	return gen, nil
+}
+
+// runShards finds the dataset a run was trained on. The run's config holds
+// the paths as given to train, relative to the folder train ran in; that
+// folder is the run folder less the config's own --out, when it ends so.
+func runShards(run string, cfg gan.RunConfig) (string, error) {
+	shards := cfg.Options.Shards
+	if filepath.IsAbs(shards) {
+		return shards, nil
+	}
+	if _, err := os.Stat(shards); err == nil {
+		return shards, nil
+	}
+	abs, err := filepath.Abs(run)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Clean(cfg.Options.Out)
+	if base, ok := strings.CutSuffix(abs, string(filepath.Separator)+out); ok {
+		if p := filepath.Join(base, shards); dirExists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("the dataset of run %s (%s, relative to where train ran) "+
+		"is not found: give --shards", run, shards)
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // readGenerated reads the first n images of dir in name order (all when n
@@ -240,15 +279,23 @@ func printOverfit(o overfitOptions, rep *overfit.Report) {
 	fmt.Printf("%d generated faces against %d training faces of %dx%d "+
 		"(%d scaled to that size, %d unreadable)\n", len(rep.Queries), rep.Training,
 		rep.Size, rep.Size, rep.Scaled, rep.Bad)
-	for _, q := range rep.Queries {
+	const shown = 20
+	for _, q := range rep.Queries[:min(shown, len(rep.Queries))] {
 		nb := q.Neighbours[0]
 		fmt.Printf("  %-24s nearest %s (%s) MSE %.4f\n", q.Name, nb.Key, nb.Source, nb.MSE)
+	}
+	if len(rep.Queries) > shown {
+		fmt.Printf("  ... and %d more in the report\n", len(rep.Queries)-shown)
 	}
 	if h := rep.Holdout; h != nil {
 		fmt.Printf("held out: %d faces; generated closer than their closest 1%%: %.1f%%\n",
 			h.HeldOut, 100*h.CloserShare)
+		if h.CloserNote != "" {
+			fmt.Printf("  note: %s\n", h.CloserNote)
+		}
 		if h.CTOK {
-			fmt.Printf("C_T = %.2f (below -3: copying; near 0: fine; above 3: underfitting)\n", h.CT)
+			fmt.Printf("C_T = %.2f (below -3: copying; near 0: fine; "+
+				"above 3: underfitting)\n", h.CT)
 		} else {
 			fmt.Printf("C_T not computed: %s\n", h.CTNote)
 		}

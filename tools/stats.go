@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"animeface/dataset"
+	"animeface/internal/progress"
 	"animeface/internal/stats"
 )
 
@@ -48,9 +49,12 @@ func runStats(ctx context.Context, dir string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	st, err := stats.Collect(ctx, d, func(err error) {
-		logger().Warn("unreadable sample", "err", err)
+	bar := progress.New(os.Stderr, -1, "samples read")
+	st, err := stats.Collect(ctx, d, stats.Hooks{
+		Bad:  func(err error) { logger().Warn("unreadable sample", "err", err) },
+		Read: func() { bar.Add(1) },
 	})
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -86,7 +90,8 @@ func printStats(w io.Writer, st *stats.Stats) {
 		fmt.Fprintf(w, "imported without detection: %d faces\n", st.Imported)
 	}
 	for _, d := range st.Detectors {
-		fmt.Fprintf(w, "detector %s (scale factor %g, min neighbours %d, min face %d): %d faces\n",
+		fmt.Fprintf(w, "detector %s (scale factor %g, min neighbours %d, "+
+			"min face %d): %d faces\n",
 			d.Name, d.ScaleFactor, d.MinNeighbors, d.MinFace, d.Faces)
 	}
 	if dd := st.Dedup; dd != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"log/slog"
@@ -23,7 +25,8 @@ import (
 func faces(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
-	testshards.Write(t, dir, testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), n), 64)
+	files := testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), n)
+	testshards.Write(t, dir, files, 64)
 	return dir
 }
 
@@ -37,6 +40,7 @@ func TestCommandsBadInput(t *testing.T) {
 	writePNG(t, filepath.Join(small, "g.png"), image.NewNRGBA(image.Rect(0, 0, 32, 32)))
 	junk := t.TempDir()
 	os.WriteFile(filepath.Join(junk, "a.png"), []byte("not a png"), 0o644)
+	os.WriteFile(filepath.Join(junk, "bomb.png"), pngHeader(20000, 20000), 0o644)
 	out := t.TempDir()
 
 	for _, c := range []struct {
@@ -48,10 +52,14 @@ func TestCommandsBadInput(t *testing.T) {
 		{"no command", nil, 2, "usage"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
 		{"dedup missing flags", []string{"dedup"}, 2, "--shards and --out are required"},
-		{"dedup missing folder", []string{"dedup", "--shards", missing, "--out", out}, 1, "no such file"},
-		{"dedup empty dataset", []string{"dedup", "--shards", empty, "--out", out}, 1, "no shards"},
-		{"dedup into input", []string{"dedup", "--shards", ds, "--out", ds}, 1, "is the input dataset"},
-		{"dedup bad threshold", []string{"dedup", "--shards", ds, "--out", out, "--threshold", "40"}, 2, "--threshold"},
+		{"dedup missing folder", []string{"dedup", "--shards", missing, "--out", out},
+			1, "no such file"},
+		{"dedup empty dataset", []string{"dedup", "--shards", empty, "--out", out},
+			1, "no shards"},
+		{"dedup into input", []string{"dedup", "--shards", ds, "--out", ds},
+			1, "is the input dataset"},
+		{"dedup bad threshold", []string{"dedup", "--shards", ds, "--out", out,
+			"--threshold", "40"}, 2, "--threshold"},
 		{"overfit both sources", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--run", "r", "--generated", "g"}, 2, "exactly one of"},
 		{"overfit missing run", []string{"overfit-report", "--out", out, "--run", missing},
@@ -64,8 +72,10 @@ func TestCommandsBadInput(t *testing.T) {
 			"--generated", missing}, 1, "no such file"},
 		{"overfit holdout fraction", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--generated", small, "--holdout", "1.5"}, 2, "--holdout"},
-		{"montage missing folder", []string{"montage", "--shards", missing, "--out", "x.png"}, 1, "no such file"},
-		{"montage bad n", []string{"montage", "--shards", ds, "--out", "x.png", "--n", "0"}, 2, "--n"},
+		{"montage missing folder", []string{"montage", "--shards", missing,
+			"--out", "x.png"}, 1, "no such file"},
+		{"montage bad n", []string{"montage", "--shards", ds, "--out", "x.png",
+			"--n", "0"}, 2, "--n"},
 		{"stats empty dataset", []string{"stats", "--shards", empty}, 1, "no shards"},
 		{"verify missing flag", []string{"verify"}, 2, "--shards is required"},
 	} {
@@ -152,7 +162,8 @@ func TestOverfitReportFromRun(t *testing.T) {
 	o.Shards, o.Out = shards, runDir
 	o.Arch = gan.Arch{Size: 32, Width: 8, Latent: 16}
 	o.Batch, o.Steps, o.Holdout = 8, 2, 0.2
-	if _, err := gan.Train(context.Background(), o, slog.New(slog.DiscardHandler)); err != nil {
+	quiet := slog.New(slog.DiscardHandler)
+	if _, err := gan.Train(context.Background(), o, quiet); err != nil {
 		t.Fatal(err)
 	}
 
@@ -174,6 +185,13 @@ func TestOverfitReportFromRun(t *testing.T) {
 		t.Errorf("hold-out result %+v: want 12 generated, some held out, "+
 			"C_T refused with a note", h)
 	}
+	if m, err := os.ReadFile(filepath.Join(out, overfit.MontageName)); err != nil {
+		t.Error(err)
+	} else if img, err := png.Decode(bytes.NewReader(m)); err != nil ||
+		img.Bounds().Dx() != 2+12*34 || img.Bounds().Dy() != 2+6*34 {
+		t.Errorf("montage %v (%v): want 12 columns and 6 rows of 32x32 faces",
+			img.Bounds(), err)
+	}
 	for _, f := range []string{"generated/face-0011.png", overfit.MontageName,
 		overfit.HTMLName, overfit.JSONName} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -185,7 +203,8 @@ func TestOverfitReportFromRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	if code := run([]string{"overfit-report", "--run", runDir, "--out", out}, &stderr); code != 1 ||
+	code := run([]string{"overfit-report", "--run", runDir, "--out", out}, &stderr)
+	if code != 1 ||
 		!strings.Contains(stderr.String(), "no checkpoint") {
 		t.Errorf("run without checkpoints: exit %d, %q", code, stderr.String())
 	}
@@ -201,4 +220,37 @@ func writePNG(t *testing.T, path string, img image.Image) {
 	if err := png.Encode(f, img); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRunShardsRelative finds a run's dataset given relative to the folder
+// train ran in, from another working folder.
+func TestRunShardsRelative(t *testing.T) {
+	base := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(base, "demo", "faces"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cfg gan.RunConfig
+	cfg.Options.Shards, cfg.Options.Out = "demo/faces", "demo/run"
+	got, err := runShards(filepath.Join(base, "demo", "run"), cfg)
+	if err != nil || got != filepath.Join(base, "demo", "faces") {
+		t.Errorf("got %q, %v", got, err)
+	}
+	cfg.Options.Shards = "demo/missing"
+	if _, err := runShards(filepath.Join(base, "demo", "run"), cfg); err == nil ||
+		!strings.Contains(err.Error(), "give --shards") {
+		t.Errorf("missing dataset: %v", err)
+	}
+}
+
+// pngHeader returns the start of a PNG that claims width×height pixels:
+// enough for a decoder to read its size, nothing to decode.
+func pngHeader(width, height uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, width)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, height)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
+	chunk := append([]byte("IHDR"), ihdr...)
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)))
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
 }

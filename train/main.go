@@ -17,16 +17,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"animeface/internal/cli"
 	"animeface/internal/gan"
 )
 
@@ -62,15 +59,11 @@ func run(args []string, stderr io.Writer) int {
 
 	// The first interrupt asks for a checkpoint and a clean exit; a second
 	// one kills the process.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 
 	o.Progress = stderr
-	sum, err := gan.Train(ctx, o, logger(stderr))
+	sum, err := gan.Train(ctx, o, cli.Logger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return 1
@@ -114,7 +107,8 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.Shards, "shards", o.Shards, "folder of face shards (required for a new run)")
+	fs.StringVar(&o.Shards, "shards", o.Shards,
+		"folder of face shards (required for a new run)")
 	fs.StringVar(&o.Out, "out", o.Out, "run folder (required)")
 	fs.IntVar(&o.Size, "size", o.Size, "image side: 32, 64 or 128")
 	fs.IntVar(&o.Width, "width", o.Width,
@@ -138,21 +132,9 @@ func newFlags(o *gan.Options, stderr io.Writer) *flag.FlagSet {
 		"write a checkpoint every N steps (0: at the end)")
 	fs.IntVar(&o.Keep, "keep", o.Keep, "number of newest checkpoints kept")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "goroutines decoding the shards")
-	fs.BoolVar(&o.Resume, "resume", o.Resume, "continue the run in --out from its newest checkpoint")
+	fs.BoolVar(&o.Resume, "resume", o.Resume,
+		"continue the run in --out from its newest checkpoint")
 	return fs
-}
-
-// logger shows the library's warnings on stderr, without timestamps.
-func logger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
-		Level: slog.LevelInfo,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 // report prints what the session did on stdout.

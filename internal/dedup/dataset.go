@@ -68,7 +68,8 @@ type Member struct {
 // Run reads the dataset in, finds its duplicates, and writes into out a
 // dataset of the faces kept, dedup.json and the contact sheet dedup.png. It
 // refuses an out that already holds shards.
-func Run(ctx context.Context, in *dataset.Dataset, out string, cfg Config) (*Summary, error) {
+func Run(ctx context.Context, in *dataset.Dataset, out string,
+	cfg Config) (*Summary, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -111,6 +112,10 @@ func (c Config) stage(what string, total int64) (func(int64), func()) {
 }
 
 // checkOut refuses to write into the input or over another dataset.
+//
+// TODO: a killed run leaves whole shards in out and must be redone into an
+// empty folder; resuming would take recording the dropped keys in the
+// writer's journal and skipping the committed samples on a rerun.
 func checkOut(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
@@ -154,14 +159,15 @@ func readFaces(ctx context.Context, in *dataset.Dataset, cfg Config) (
 }
 
 // writeKept copies the kept samples, unchanged, into a dataset in out, and
-// returns the contact sheet of the largest groups.
+// returns the contact sheet of the largest groups. Only samples read whole
+// in the first pass can be kept: a damaged one is not copied.
 func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result,
 	shards []string, cfg Config) (image.Image, error) {
 	type place struct{ shard, key string }
-	dropped := map[place]bool{}
+	keep := map[place]bool{}
 	for i, d := range res.Dropped() {
-		if d {
-			dropped[place{shards[i], res.Faces[i].Key}] = true
+		if !d {
+			keep[place{shards[i], res.Faces[i].Key}] = true
 		}
 	}
 	cells := sheetCells(res)
@@ -179,7 +185,8 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	faces := make([]image.Image, len(cells))
 	add, done := cfg.stage("faces written", int64(len(shards)))
 	defer done()
-	err = in.Each(ctx, dataset.ReadOptions{Bad: func(error) {}}, func(s dataset.Sample) error {
+	skip := dataset.ReadOptions{Bad: func(error) {}}
+	err = in.Each(ctx, skip, func(s dataset.Sample) error {
 		p := place{s.Shard, s.Key}
 		if i, ok := want[p]; ok {
 			if img, err := dataset.DecodePNG(s.PNG); err == nil {
@@ -187,7 +194,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 			}
 		}
 		add(1)
-		if dropped[p] {
+		if !keep[p] {
 			return nil
 		}
 		return w.AddGroup([]dataset.Sample{s}, nil)
@@ -198,7 +205,16 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, err)
 	}
-	return montage.Grid(faces, sheetMembers, 2), nil
+	return montage.Grid(faces, sheetColumns(res), 2), nil
+}
+
+// sheetColumns is the width of the sheet: the largest group, up to
+// sheetMembers.
+func sheetColumns(res *Result) int {
+	if len(res.Groups) == 0 {
+		return 1
+	}
+	return min(sheetMembers, len(res.Groups[0]))
 }
 
 // sheetCells lays out the contact sheet: one row per group, the largest
@@ -207,7 +223,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 func sheetCells(res *Result) []int {
 	var cells []int
 	for _, g := range res.Groups[:min(len(res.Groups), sheetGroups)] {
-		for c := range sheetMembers {
+		for c := range sheetColumns(res) {
 			if c < len(g) {
 				cells = append(cells, g[c])
 			} else {

@@ -21,9 +21,10 @@ const DefaultThreshold = 10
 const thumbSide = 16
 
 // DefaultConfirmMSE is the default largest thumbnail MSE of a confirmed
-// near-duplicate pair: on the altered copies of real faces 0.010 loses 3% of
-// the recall, 0.015 keeps it within 0.3% of no confirmation, and it refuses
-// every pair of different faces the hash let through but one in 200.
+// near-duplicate pair. On the altered copies of real faces (see DHash) at
+// the default radius it lifts the precision over grouped pairs from 0.63 to
+// 0.995 while the recall drops from 0.958 to 0.955; 0.010 would cost 3% of
+// the recall.
 const DefaultConfirmMSE = 0.015
 
 // Face is what the finder needs to know about a face besides its pixels.
@@ -57,6 +58,10 @@ type Options struct {
 
 // Finder collects faces and groups their duplicates. Add is not safe for
 // concurrent use.
+//
+// BUG: a finder holds about 1 KB per face (hash, keys and, with
+// confirmation, the thumbnail), 1 GB for a million faces; beyond that the
+// thumbnails would have to live on disk.
 type Finder struct {
 	opts    Options
 	hash    func(image.Image) Hash
@@ -99,12 +104,13 @@ func (f *Finder) Add(face Face, img *image.NRGBA) {
 	// Exact duplicates: the same decoded pixels, or the same crop of the
 	// same source bytes.
 	sum := pixelSum(img)
-	if j, ok := f.pixels[sum]; ok {
+	j, samePixels := f.pixels[sum]
+	if samePixels {
 		f.exact = append(f.exact, Pair{I: j, J: id})
 	} else {
 		f.pixels[sum] = id
 	}
-	if face.SourceSHA256 == "" {
+	if face.SourceSHA256 == "" || samePixels {
 		return
 	}
 	sc := sourceCrop{face.SourceSHA256, face.Crop}
@@ -125,8 +131,10 @@ type Result struct {
 	// Groups of two or more duplicates, largest first, as indexes into
 	// Faces; the first member of each group is the one to keep.
 	Groups [][]int
-	// ExactPairs and NearPairs count the pairs found each way; Refused
-	// counts the hash pairs that pixel confirmation turned down.
+	// ExactPairs counts the pairs with the same pixels or source crop;
+	// NearPairs the pairs within the hash radius that were confirmed (exact
+	// duplicates among them); Refused the hash pairs that pixel
+	// confirmation turned down.
 	ExactPairs, NearPairs, Refused int
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
-	"slices"
 	"testing"
 
 	"animeface/dataset"
@@ -19,14 +17,9 @@ import (
 // those bytes as its PNG, in a shard of its own, for damaged-input cases.
 func writeFaces(t testing.TB, n int, extra ...[]byte) string {
 	t.Helper()
-	src := testdata.Path(t, "data", "faces-getchu-64")
-	files, err := filepath.Glob(filepath.Join(src, "*.jpg"))
-	if err != nil || len(files) < n {
-		t.Fatalf("%s has %d faces, want %d (%v)", src, len(files), n, err)
-	}
-	slices.Sort(files)
 	dir := t.TempDir()
-	testshards.Write(t, dir, files[:n], 64)
+	testshards.Write(t, dir,
+		testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), n), 64)
 	if len(extra) == 0 {
 		return dir
 	}

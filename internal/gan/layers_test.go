@@ -175,7 +175,9 @@ func TestLossLargeLogits(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sp := func(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
+	sp := func(x float64) float64 {
+		return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+	}
 	wantD := (sp(1000)+sp(0)+sp(-1000))/3 + (sp(1000)+sp(-50)+sp(3))/3
 	wantG := (sp(-1000) + sp(50) + sp(-3)) / 3
 	if got := dv.Data().(float64); math.Abs(got-wantD) > 1e-9*wantD {

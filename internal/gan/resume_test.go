@@ -137,7 +137,8 @@ func TestInterrupt(t *testing.T) {
 	if !sum.Interrupted || sum.Step < 3 || sum.Step >= o.Steps {
 		t.Fatalf("summary %+v: want interrupted after step 3", sum)
 	}
-	if want := filepath.Join(o.Out, "checkpoints", checkpointName(sum.Step)); sum.Checkpoint != want {
+	want := filepath.Join(o.Out, "checkpoints", checkpointName(sum.Step))
+	if sum.Checkpoint != want {
 		t.Errorf("checkpoint %q, want %q", sum.Checkpoint, want)
 	}
 

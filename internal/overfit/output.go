@@ -22,9 +22,12 @@ const (
 	HTMLName    = "report.html"
 )
 
-// montageColumns caps the generated faces shown in montage.png; the HTML
-// report shows them all.
-const montageColumns = 32
+// montageColumns and htmlRows cap the generated faces shown in
+// montage.png and report.html; report.json lists them all.
+const (
+	montageColumns = 32
+	htmlRows       = 200
+)
 
 // Write writes montage.png, report.json, report.html and, with held-out
 // faces, holdout.json into dir, each atomically.
@@ -106,7 +109,13 @@ func writeJSON(path string, v any) error {
 // embedded, so it opens from disk in any browser and survives being moved.
 func HTML(rep *Report) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, rep); err != nil {
+	page := struct {
+		*Report
+		Shown  []QueryResult
+		Hidden int
+	}{Report: rep, Shown: rep.Queries[:min(len(rep.Queries), htmlRows)]}
+	page.Hidden = len(rep.Queries) - len(page.Shown)
+	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return nil, fmt.Errorf("render %s: %w", HTMLName, err)
 	}
 	return buf.Bytes(), nil
@@ -142,14 +151,16 @@ td.gen { background: #eef; }
 td.copy { background: #fcc; }
 .cap { width: 96px; overflow-wrap: anywhere; }
 table.cells { border-collapse: collapse; }
-table.cells td, table.cells th { border: 1px solid #ccc; padding: 2px 8px; text-align: right; }
+table.cells td, table.cells th { border: 1px solid #ccc; padding: 2px 8px;
+  text-align: right; }
 p.explain { max-width: 50em; line-height: 1.4; }
 </style></head><body>
 <h1>Overfitting report</h1>
 <p>{{len .Queries}} generated faces of {{.Size}}×{{.Size}} against {{.Training}}
 training faces; the {{.K}} nearest by mean squared error over pixels (values in
 [0, 1]), found exactly.{{if .Scaled}} Training faces of another size were scaled to
-{{.Size}}×{{.Size}} as the trainer scales them.{{end}} Seed {{.Seed}}.{{if .Bad}} {{.Bad}} unreadable samples
+{{.Size}}×{{.Size}} as the trainer scales them.{{end}} Seed {{.Seed}}.
+{{- if .Bad}} {{.Bad}} unreadable samples
 skipped.{{end}}</p>
 <p class="explain">How to read it: each row starts with a generated face (blue) and
 shows its nearest training faces, nearest first, with their key, source and
@@ -171,7 +182,7 @@ new faces puts about 1% of its faces below it too, while one that reproduces its
 training faces puts many more there, since a copy sits closer to its original than
 almost any unseen face does. Here {{pct .CloserShare}} of the generated faces are below
 it; well above 1% means copying, and with few generated faces the share moves in
-steps of 1/{{.Generated}}.</p>
+steps of 1/{{.Generated}}.{{if .CloserNote}} <b>Note: {{.CloserNote}}.</b>{{end}}</p>
 <h3>Data-copying statistic C_T: {{if .CTOK}}{{f2 .CT}}{{else}}not computed{{end}}</h3>
 <p class="explain">C_T (Meehan, Chaudhuri and Dasgupta, 2020) compares the same distances
 locally. Face space is cut into cells by k-means on training faces; within each
@@ -192,12 +203,13 @@ means its faces are as far from the training set as unseen real faces; well abov
 {{end}}
 <h2>Nearest training faces</h2>
 <table class="nn">
-{{range .Queries}}<tr><td class="gen"><img class="face" src="{{dataURI .Image}}"
+{{range .Shown}}<tr><td class="gen"><img class="face" src="{{dataURI .Image}}"
 alt="{{.Name}}"><div class="cap">{{.Name}}</div></td>
 {{range .Neighbours}}<td{{if and $.Holdout (lt .MSE $.Holdout.Threshold)}} class="copy"
 title="closer than the closest 1% of held-out faces"{{end}}><img class="face"
 src="{{dataURI .Image}}" alt="{{.Key}}">
 <div class="cap">{{.Key}}<br>{{.Source}}<br>MSE {{f4 .MSE}}</div></td>{{end}}</tr>
 {{end}}</table>
+{{if .Hidden}}<p>{{.Hidden}} more generated faces are in report.json.</p>{{end}}
 </body></html>
 `

@@ -7,6 +7,7 @@ import (
 	"image"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/nfnt/resize"
 
@@ -62,6 +63,10 @@ type Config struct {
 // training faces of 64×64 takes about 10 s on 2 cores.
 const DefaultMaxHoldout = 1000
 
+// duplicateMSE is an error below which two faces are the same picture
+// (an RMS difference of under 1% of the pixel range).
+const duplicateMSE = 1e-4
+
 // kmeansSample caps the training faces the cells' k-means runs on.
 const kmeansSample = 2000
 
@@ -105,8 +110,10 @@ type HoldoutResult struct {
 	Quantile  float64 `json:"quantile"`
 	Threshold float64 `json:"threshold_mse"`
 	// CloserShare is the share of generated faces nearer to a training
-	// face than Threshold.
+	// face than Threshold; CloserNote warns when duplicates make the
+	// threshold meaningless.
 	CloserShare float64 `json:"closer_share"`
+	CloserNote  string  `json:"closer_note,omitempty"`
 	// CT is the data-copying statistic; CTNote says why it is missing when
 	// CTOK is false.
 	CT     float64    `json:"c_t"`
@@ -117,6 +124,9 @@ type HoldoutResult struct {
 	// training face.
 	GeneratedMSE []float64 `json:"generated_nearest_mse"`
 	HeldOutMSE   []float64 `json:"held_out_nearest_mse"`
+	// Seed drew the held-out sample and seeded the cells (and, with
+	// --run, the generated faces).
+	Seed uint64 `json:"seed"`
 }
 
 // Run searches the training set for the generated faces' neighbours and,
@@ -128,15 +138,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.MaxHoldout <= 0 {
 		cfg.MaxHoldout = DefaultMaxHoldout
 	}
-	if len(cfg.Generated) == 0 {
-		return nil, errors.New("no generated faces")
-	}
-	size := cfg.Generated[0].Image.Rect.Dx()
-	for _, q := range cfg.Generated {
-		if b := q.Image.Rect; b.Dx() != size || b.Dy() != size {
-			return nil, fmt.Errorf("%w: %s is %dx%d, %s is %dx%d", ErrSize,
-				q.Name, b.Dx(), b.Dy(), cfg.Generated[0].Name, size, size)
-		}
+	size, err := generatedSize(cfg.Generated)
+	if err != nil {
+		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6f76657266697421))
 	rep := &Report{Size: size, K: cfg.K, Seed: cfg.Seed}
@@ -153,7 +157,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if rep.Training == 0 {
-		return nil, fmt.Errorf("dataset %s has no training face to compare with", cfg.Train.Dir)
+		return nil, fmt.Errorf("dataset %s has no training face to compare with",
+			cfg.Train.Dir)
 	}
 	if rep.Training < cfg.K {
 		return nil, fmt.Errorf("dataset %s has %d training faces, fewer than --k %d",
@@ -167,35 +172,72 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// generatedSize returns the side of the generated faces, which must all be
+// square and of one size.
+func generatedSize(gen []Query) (int, error) {
+	if len(gen) == 0 {
+		return 0, errors.New("no generated faces")
+	}
+	size := gen[0].Image.Rect.Dx()
+	for _, q := range gen {
+		if b := q.Image.Rect; b.Dx() != size || b.Dy() != size {
+			return 0, fmt.Errorf("%w: %s is %dx%d, %s is %dx%d", ErrSize,
+				q.Name, b.Dx(), b.Dy(), gen[0].Name, size, size)
+		}
+	}
+	return size, nil
+}
+
 // prepared is what the first pass gathers.
 type prepared struct {
 	held     [][]uint8 // held-out faces, RGB bytes
-	heldKeys map[string]bool
 	cells    *Cells
 	cellNote string
 	genCell  []int
 	heldCell []int
 	training []int // training faces per cell, filled by the search
+	// trainCount is the number of training faces the first pass saw, or
+	// -1 when there was no first pass.
+	trainCount int
 }
 
 func prepare(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	rep *Report) (*prepared, error) {
-	pre := &prepared{}
+	pre := &prepared{trainCount: -1}
 	if cfg.HoldoutFraction <= 0 && cfg.Holdout == nil {
 		return pre, nil
 	}
-	dim := size * size * 3
-	heldRes := newReservoir(cfg.MaxHoldout, rng)
-	trainRes := newReservoir(kmeansSample, rng)
+	sample, err := readSplit(ctx, cfg, size, rng, rep, pre)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Generated) <= MinGeneratedPerCell {
+		pre.cellNote = fmt.Sprintf("C_T needs more than %d generated faces in a cell; "+
+			"there are %d generated faces in all: generate more (--n)",
+			MinGeneratedPerCell, len(cfg.Generated))
+		return pre, nil
+	}
+	makeCells(cfg, size, sample, rng, pre)
+	return pre, nil
+}
+
+// readSplit reads the held-out faces (a random sample of at most
+// MaxHoldout) into pre, and returns a random sample of the training faces
+// for the cells' k-means.
+func readSplit(ctx context.Context, cfg Config, size int, rng *rand.Rand,
+	rep *Report, pre *prepared) ([][]uint8, error) {
+	held := newReservoir(cfg.MaxHoldout, rng)
+	train := newReservoir(kmeansSample, rng)
 	add, done := cfg.stage("faces read for the held-out set", -1)
 	// Unreadable training samples are counted by the search's pass.
-	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample, px []uint8) {
+	err := readFaces(ctx, cfg, cfg.Train, size, &Report{}, func(s dataset.Sample,
+		px []uint8) {
 		add(1)
 		if cfg.HoldoutFraction > 0 && dataset.Holdout(s.Key, cfg.HoldoutFraction) {
-			heldRes.add(px)
+			held.add(px)
 			return
 		}
-		trainRes.add(px)
+		train.add(px)
 	})
 	done()
 	if err != nil {
@@ -203,49 +245,45 @@ func prepare(ctx context.Context, cfg Config, size int, rng *rand.Rand,
 	}
 	if cfg.Holdout != nil {
 		add, done := cfg.stage("held-out faces read", -1)
-		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample, px []uint8) {
+		err := readFaces(ctx, cfg, cfg.Holdout, size, rep, func(_ dataset.Sample,
+			px []uint8) {
 			add(1)
-			heldRes.add(px)
+			held.add(px)
 		})
 		done()
 		if err != nil {
 			return nil, err
 		}
 	}
-	pre.held = heldRes.items
-	if len(pre.held) == 0 {
+	pre.held, pre.trainCount = held.items, train.seen
+	switch {
+	case len(pre.held) == 0:
 		return nil, errors.New("no held-out face found: the hold-out fraction " +
 			"selects none of the dataset's keys, or --holdout-shards is empty")
+	case len(train.items) == 0:
+		return nil, fmt.Errorf("dataset %s has no training face left once "+
+			"faces are held out", cfg.Train.Dir)
 	}
+	return train.items, nil
+}
 
+// makeCells partitions face space by k-means on the training sample and
+// places the generated and held-out faces in their cells.
+func makeCells(cfg Config, size int, sample [][]uint8, rng *rand.Rand, pre *prepared) {
+	dim := size * size * 3
 	k := cfg.Cells
 	if k <= 0 {
 		k = cellCount(len(cfg.Generated), len(pre.held))
 	}
-	k = min(k, len(trainRes.items))
-	if len(cfg.Generated) <= MinGeneratedPerCell {
-		pre.cellNote = fmt.Sprintf("C_T needs more than %d generated faces in a cell; "+
-			"there are %d generated faces in all: generate more (--n)",
-			MinGeneratedPerCell, len(cfg.Generated))
-		return pre, nil
-	}
-	flat := make([]uint8, 0, len(trainRes.items)*dim)
-	for _, f := range trainRes.items {
-		flat = append(flat, f...)
-	}
-	pre.cells = NewCells(flat, dim, k, rng)
+	k = min(k, len(sample))
+	pre.cells = NewCells(slices.Concat(sample...), dim, k, rng)
 	pre.training = make([]int, k)
-	gen := make([]uint8, 0, len(cfg.Generated)*dim)
-	for _, q := range cfg.Generated {
-		gen = append(gen, rgb(q.Image)...)
+	gen := make([][]uint8, len(cfg.Generated))
+	for i, q := range cfg.Generated {
+		gen[i] = rgb(q.Image)
 	}
-	pre.genCell = pre.cells.Of(gen)
-	heldFlat := make([]uint8, 0, len(pre.held)*dim)
-	for _, f := range pre.held {
-		heldFlat = append(heldFlat, f...)
-	}
-	pre.heldCell = pre.cells.Of(heldFlat)
-	return pre, nil
+	pre.genCell = pre.cells.Of(slices.Concat(gen...))
+	pre.heldCell = pre.cells.Of(slices.Concat(pre.held...))
 }
 
 // cellCount picks the cells of the data-copying test: about 40 generated
@@ -320,7 +358,7 @@ func search(ctx context.Context, cfg Config, size int, pre *prepared,
 		keepNeighbours(s, len(cfg.Generated), first, samples, found)
 		block, samples = block[:0], samples[:0]
 	}
-	add, done := cfg.stage("training faces searched", -1)
+	add, done := cfg.stage("training faces searched", int64(pre.trainCount))
 	defer done()
 	err := readFaces(ctx, cfg, cfg.Train, size, rep, func(smp dataset.Sample, px []uint8) {
 		if cfg.HoldoutFraction > 0 && dataset.Holdout(smp.Key, cfg.HoldoutFraction) {
@@ -372,6 +410,10 @@ func queryResults(cfg Config, s *Searcher, found map[int]dataset.Sample) []Query
 		for _, nb := range all[i] {
 			smp := found[nb.Index]
 			img, _ := dataset.DecodePNG(smp.PNG)
+			if img != nil && img.Rect.Dx() != q.Image.Rect.Dx() {
+				// Show the face as it was compared.
+				img = scaleFace(img, q.Image.Rect.Dx())
+			}
 			out[i].Neighbours = append(out[i].Neighbours, Match{Key: smp.Key,
 				Source: smp.Meta.Source, MSE: nb.MSE, Image: img})
 		}
@@ -382,7 +424,8 @@ func queryResults(cfg Config, s *Searcher, found map[int]dataset.Sample) []Query
 func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 	nGen := len(cfg.Generated)
 	all := s.Neighbours()
-	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01}
+	h := &HoldoutResult{HeldOut: len(pre.held), Generated: nGen, Quantile: 0.01,
+		Seed: cfg.Seed}
 	for i, ns := range all {
 		if i < nGen {
 			h.GeneratedMSE = append(h.GeneratedMSE, ns[0].MSE)
@@ -391,6 +434,11 @@ func holdoutResult(cfg Config, s *Searcher, pre *prepared) *HoldoutResult {
 		}
 	}
 	h.CloserShare, h.Threshold = CloserShare(h.GeneratedMSE, h.HeldOutMSE, h.Quantile)
+	if h.Threshold < duplicateMSE {
+		h.CloserNote = "over 1% of the held-out faces have a near-identical copy " +
+			"among the training faces, so nothing can be closer than them: " +
+			"deduplicate the dataset (tools dedup) before training"
+	}
 
 	if pre.cells == nil {
 		h.CTNote = pre.cellNote

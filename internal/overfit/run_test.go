@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"animeface/dataset"
@@ -52,7 +53,8 @@ func TestPlantedFacesRankFirst(t *testing.T) {
 	var gen []Query
 	for i, f := range mlds {
 		img := readImage(t, f)
-		gen = append(gen, Query{Name: fmt.Sprintf("fresh-%d", i), Image: testshards.Scale(img, 64)})
+		gen = append(gen, Query{Name: fmt.Sprintf("fresh-%d", i),
+			Image: testshards.Scale(img, 64)})
 	}
 	planted := map[string]string{}
 	for _, p := range []struct {
@@ -147,12 +149,17 @@ func TestHoldoutStatistics(t *testing.T) {
 			copies = append(copies, Query{Name: k, Image: jpegCopy(faces[k])})
 		}
 	}
-	for _, f := range testshards.Files(t, testdata.Path(t, "data", "faces-mlds-96"), 0)[1900:1960] {
-		fresh = append(fresh, Query{Name: filepath.Base(f), Image: testshards.Scale(readImage(t, f), 64)})
+	unseen := testshards.Files(t, testdata.Path(t, "data", "faces-mlds-96"), 0)[1900:1960]
+	for _, f := range unseen {
+		fresh = append(fresh, Query{Name: filepath.Base(f),
+			Image: testshards.Scale(readImage(t, f), 64)})
 	}
 
 	results := map[string]*HoldoutResult{}
-	for name, gen := range map[string][]Query{"copies": copies, "fresh": fresh} {
+	// A generator that copies a third of its faces.
+	mixed := append(slices.Clone(copies[:20]), fresh[:40]...)
+	for name, gen := range map[string][]Query{"copies": copies, "fresh": fresh,
+		"mixed": mixed} {
 		rep, err := Run(context.Background(), Config{Train: ds, Generated: gen, K: 1,
 			HoldoutFraction: frac, Seed: 1})
 		if err != nil {
@@ -164,6 +171,9 @@ func TestHoldoutStatistics(t *testing.T) {
 		}
 		t.Logf("%s: %d training, %d held out: closer share %.3f, C_T %.2f",
 			name, rep.Training, h.HeldOut, h.CloserShare, h.CT)
+		if h.CloserNote != "" {
+			t.Errorf("%s: duplicate note on a set nearly free of duplicates", name)
+		}
 		if rep.Training+h.HeldOut != len(keys) {
 			t.Errorf("%s: %d training + %d held out != %d faces", name,
 				rep.Training, h.HeldOut, len(keys))
@@ -177,6 +187,11 @@ func TestHoldoutStatistics(t *testing.T) {
 	if f := results["fresh"]; f.CloserShare > 0.2 || f.CT < -3 {
 		t.Errorf("fresh faces: closer share %.3f, C_T %.2f: want < 0.2 and > -3",
 			f.CloserShare, f.CT)
+	}
+	c, f, m := results["copies"], results["fresh"], results["mixed"]
+	if m.CloserShare < 0.25 || m.CT >= f.CT || m.CT <= c.CT {
+		t.Errorf("a third copied: closer share %.3f, C_T %.2f: want > 0.25 and "+
+			"C_T between the copies' and the fresh faces'", m.CloserShare, m.CT)
 	}
 }
 
@@ -224,4 +239,49 @@ func shiftRight(m *image.NRGBA) *image.NRGBA {
 		}
 	}
 	return out
+}
+
+// TestRunSkipsDamagedFaces adds a training sample whose PNG is damaged:
+// the report counts it and goes on.
+func TestRunSkipsDamagedFaces(t *testing.T) {
+	ds, keys, faces := trainingSet(t, "faces-getchu-64", 20)
+	w, err := dataset.NewWriter(ds.Dir, dataset.WriterOptions{Prefix: "damaged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := dataset.Sample{Key: "broken", PNG: []byte("\x89PNG\r\n\x1a\n truncated"),
+		Meta: dataset.Meta{Source: "broken.png", Size: 64}}
+	if err := w.AddGroup([]dataset.Sample{bad}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err = dataset.Open(ds.Dir); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), Config{Train: ds, K: 3,
+		Generated: []Query{{Name: "copy", Image: faces[keys[5]]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Bad != 1 || rep.Training != 20 || rep.Queries[0].Neighbours[0].Key != keys[5] {
+		t.Errorf("bad %d, training %d, rank 1 %s: want 1, 20, %s", rep.Bad,
+			rep.Training, rep.Queries[0].Neighbours[0].Key, keys[5])
+	}
+}
+
+// TestHoldoutDuplicatesNote holds out a quarter of faces-getchu-64, where a
+// fifth of the faces have a duplicate: the report must warn that the 1%
+// threshold is meaningless.
+func TestHoldoutDuplicatesNote(t *testing.T) {
+	ds, keys, faces := trainingSet(t, "faces-getchu-64", 800)
+	rep, err := Run(context.Background(), Config{Train: ds, K: 1, HoldoutFraction: 0.25,
+		Generated: []Query{{Name: "g", Image: faces[keys[0]]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := rep.Holdout; h == nil || h.CloserNote == "" || h.Threshold >= duplicateMSE {
+		t.Errorf("no duplicate note: %+v", h)
+	}
 }

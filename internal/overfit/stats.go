@@ -11,7 +11,8 @@ import (
 // threshold. A generator that makes new faces, as far from the training set
 // as unseen real faces are, scores about quantile; one that copies scores
 // more.
-func CloserShare(generated, heldOut []float64, quantile float64) (share, threshold float64) {
+func CloserShare(generated, heldOut []float64, quantile float64) (share,
+	threshold float64) {
 	h := slices.Clone(heldOut)
 	slices.Sort(h)
 	threshold = h[int(quantile*float64(len(h)-1))]
@@ -50,6 +51,11 @@ type CellStat struct {
 // about -3) says generated faces sit closer to training faces than unseen
 // real faces do: data copying. Well above 0 says they sit farther:
 // underfitting.
+//
+// Here faces are compared in pixel space, by mean squared error (any
+// monotone function of the distance gives the same U), and the cells come
+// from k-means on training pixels (see Cells); the authors also work in
+// learned embeddings for natural images.
 //
 // gen and held give each face's distance to the nearest training face of
 // its cell and genCell, heldCell its cell; training counts the training

@@ -15,9 +15,9 @@ import (
 // Pick returns n faces of d for a contact sheet: the first n in reading
 // order when first is set, else a uniform random sample drawn with seed
 // (reservoir sampling, one pass, n faces in memory), in reading order.
-// Unreadable samples are skipped and passed to bad, when not nil.
+// Unreadable samples are skipped.
 func Pick(ctx context.Context, d *dataset.Dataset, n int, seed uint64, first bool,
-	bad func(error)) ([]image.Image, error) {
+	h Hooks) ([]image.Image, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x6d6f6e74616765))
 	type picked struct {
 		order int
@@ -26,7 +26,8 @@ func Pick(ctx context.Context, d *dataset.Dataset, n int, seed uint64, first boo
 	var res []picked
 	seen := 0
 	errStop := errors.New("enough faces")
-	err := d.Each(ctx, dataset.ReadOptions{Bad: orDiscard(bad)}, func(s dataset.Sample) error {
+	err := d.Each(ctx, dataset.ReadOptions{Bad: h.bad}, func(s dataset.Sample) error {
+		h.read()
 		seen++
 		switch {
 		case len(res) < n:
@@ -51,17 +52,10 @@ func Pick(ctx context.Context, d *dataset.Dataset, n int, seed uint64, first boo
 	for _, p := range res {
 		img, err := dataset.DecodePNG(p.s.PNG)
 		if err != nil {
-			orDiscard(bad)(&dataset.SampleError{Shard: p.s.Shard, Key: p.s.Key, Err: err})
+			h.bad(&dataset.SampleError{Shard: p.s.Shard, Key: p.s.Key, Err: err})
 			continue
 		}
 		out = append(out, img)
 	}
 	return out, nil
-}
-
-func orDiscard(bad func(error)) func(error) {
-	if bad == nil {
-		return func(error) {}
-	}
-	return bad
 }

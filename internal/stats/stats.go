@@ -80,27 +80,42 @@ type Dedup struct {
 // topSources is how many sources TopSources lists.
 const topSources = 5
 
+// Hooks let a caller watch a long read: Bad receives each unreadable
+// sample and Read is called after each sample; nil hooks are skipped.
+type Hooks struct {
+	Bad  func(error)
+	Read func()
+}
+
+func (h Hooks) bad(err error) {
+	if h.Bad != nil {
+		h.Bad(err)
+	}
+}
+
+func (h Hooks) read() {
+	if h.Read != nil {
+		h.Read()
+	}
+}
+
 // Collect reads every sample of d (without decoding the faces) and
-// describes it. Unreadable samples are counted in Bad and passed to bad,
-// when not nil.
-func Collect(ctx context.Context, d *dataset.Dataset, bad func(error)) (*Stats, error) {
+// describes it. Unreadable samples are counted in Bad.
+func Collect(ctx context.Context, d *dataset.Dataset, h Hooks) (*Stats, error) {
 	st := &Stats{Dir: d.Dir, Sizes: map[int]int{}}
 	perShard := map[string]int{}
 	perSource := map[string]int{}
 	detectors := map[dataset.Detector]int{}
 	err := d.Each(ctx, dataset.ReadOptions{Bad: func(err error) {
 		st.Bad++
-		if bad != nil {
-			bad(err)
-		}
+		h.bad(err)
 	}}, func(s dataset.Sample) error {
+		h.read()
 		cfg, err := png.DecodeConfig(bytes.NewReader(s.PNG))
 		if err != nil {
 			st.Bad++
-			if bad != nil {
-				bad(&dataset.SampleError{Shard: s.Shard, Key: s.Key,
-					Err: fmt.Errorf("png header: %w", err)})
-			}
+			h.bad(&dataset.SampleError{Shard: s.Shard, Key: s.Key,
+				Err: fmt.Errorf("png header: %w", err)})
 			return nil
 		}
 		st.Samples++
@@ -126,7 +141,9 @@ func Collect(ctx context.Context, d *dataset.Dataset, bad func(error)) (*Stats, 
 	for det, n := range detectors {
 		st.Detectors = append(st.Detectors, DetectorCount{Detector: det, Faces: n})
 	}
-	slices.SortFunc(st.Detectors, func(a, b DetectorCount) int { return cmp.Compare(b.Faces, a.Faces) })
+	slices.SortFunc(st.Detectors, func(a, b DetectorCount) int {
+		return cmp.Compare(b.Faces, a.Faces)
+	})
 	st.Dedup, err = readDedup(filepath.Join(d.Dir, "dedup.json"))
 	return st, err
 }
@@ -178,7 +195,11 @@ func readDedup(path string) (*Dedup, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	d := &Dedup{Groups: len(rep.Groups)}
-	for _, g := range rep.Groups {
+	for i, g := range rep.Groups {
+		if len(g) < 2 {
+			return nil, fmt.Errorf("%s: group %d has %d members, want 2 or more",
+				path, i, len(g))
+		}
 		d.Dropped += len(g) - 1
 		d.Largest = max(d.Largest, len(g))
 	}

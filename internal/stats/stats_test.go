@@ -42,7 +42,8 @@ func TestCollect(t *testing.T) {
 	}
 	dedupJSON := `{"groups": [[{"key":"a","source":"x"},{"key":"b","source":"y"},` +
 		`{"key":"c","source":"z"}], [{"key":"d","source":"x"},{"key":"e","source":"w"}]]}`
-	if err := os.WriteFile(filepath.Join(dir, "dedup.json"), []byte(dedupJSON), 0o644); err != nil {
+	err = os.WriteFile(filepath.Join(dir, "dedup.json"), []byte(dedupJSON), 0o644)
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -50,7 +51,7 @@ func TestCollect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Collect(context.Background(), d, nil)
+	st, err := Collect(context.Background(), d, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,8 @@ func TestCollect(t *testing.T) {
 	if st.FacesPerSource.Max != 3 || st.TopSources[0] != (SourceCount{"scene.png", 3}) {
 		t.Errorf("faces per source %+v, top %+v", st.FacesPerSource, st.TopSources)
 	}
-	if len(st.Detectors) != 1 || st.Detectors[0].Detector != *det || st.Detectors[0].Faces != 3 {
+	if len(st.Detectors) != 1 || st.Detectors[0].Detector != *det ||
+		st.Detectors[0].Faces != 3 {
 		t.Errorf("detectors %+v", st.Detectors)
 	}
 	if st.Dedup == nil || *st.Dedup != (Dedup{Groups: 2, Dropped: 3, Largest: 3}) {
@@ -83,7 +85,7 @@ func TestPick(t *testing.T) {
 		t.Fatal(err)
 	}
 	pick := func(n int, seed uint64, first bool) []image.Image {
-		faces, err := Pick(context.Background(), d, n, seed, first, nil)
+		faces, err := Pick(context.Background(), d, n, seed, first, Hooks{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,8 @@ echo "bench: PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version_
 /usr/bin/time -v -o "$WORK/torch.time" /usr/bin/python3 train/bench/dcgan.py \
 	--steps "$STEPS" --batch "$BATCH" --size "$SIZE" --width "$WIDTH" \
 	--threads "$THREADS" >"$WORK/torch.out"
-py_ips=$(/usr/bin/python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["images_per_s"])' \
+py_ips=$(/usr/bin/python3 -c \
+	'import json, sys; print("%.2f" % json.load(sys.stdin)["images_per_s"])' \
 	<"$WORK/torch.out")
 
 printf "%-8s %10s %10s\n" "" "images/s" "peak MiB"
