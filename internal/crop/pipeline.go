@@ -95,7 +95,8 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 
 	slots := make(chan struct{}, window*workers)
 	jobs := make(chan job)
-	results := make(chan result)
+	// Buffered, so that workers go on while the writer syncs a shard.
+	results := make(chan result, window*workers)
 	go feed(ctx, sources, slots, jobs)
 	var wg sync.WaitGroup
 	for _, p := range procs {
