@@ -21,6 +21,8 @@ build:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -timeout 30m ./...
+	# gocv counts open Mats only when built with this tag: check none leaks.
+	$(GO) test -tags matprofile -run NoMatLeak ./internal/face
 
 demo: setup build
 	mkdir -p $(DEMO)

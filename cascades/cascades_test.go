@@ -77,3 +77,17 @@ func TestFindPath(t *testing.T) {
 		t.Fatalf("Find(%s) = %+v, %v", path, c, err)
 	}
 }
+
+func TestFindAnimeFaceMissing(t *testing.T) {
+	t.Setenv(EnvDir, t.TempDir())
+	t.Chdir(t.TempDir())
+	_, err := Find(Default)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Find(animeface) with no file anywhere: err = %v, want ErrNotFound", err)
+	}
+	for _, says := range []string{"fetch.sh", "nagadomi/lbpcascade_animeface"} {
+		if !strings.Contains(err.Error(), says) {
+			t.Errorf("error %q does not mention %s", err, says)
+		}
+	}
+}

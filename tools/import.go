@@ -31,9 +31,12 @@ Example:
 			fs.StringVar(&o.In, "in", "", "folder of face pictures (required)")
 			fs.StringVar(&o.Out, "out", "", "folder to write the shards to (required)")
 			fs.IntVar(&o.Size, "size", 64, "side of the faces written, in pixels")
-			fs.IntVar(&o.ShardSize, "shard-size", dataset.DefaultShardSize, "faces per shard")
-			fs.IntVar(&o.Workers, "workers", 0, "files processed at once; 0: one per core")
-			part := fs.String("part", "", "take share i of n (0 <= i < n) of the files, e.g. 0/4")
+			fs.IntVar(&o.ShardSize, "shard-size", dataset.DefaultShardSize,
+				"faces per shard")
+			fs.IntVar(&o.Workers, "workers", 0,
+				"files processed at once; 0: one per core")
+			part := fs.String("part", "",
+				"take share i of n (0 <= i < n) of the files, e.g. 0/4")
 			fs.IntVar(&o.MaxPixels, "max-pixels", 100_000_000,
 				"refuse images with more pixels than this, before decoding them")
 			return func(ctx context.Context, args []string) error {
@@ -57,8 +60,9 @@ func runImport(ctx context.Context, o crop.Job) error {
 	start := time.Now()
 	o.Log, o.Progress = logger(), os.Stderr
 	s, err := crop.Import(ctx, o)
-	fmt.Fprintf(os.Stdout, "%d faces imported from %d files processed (%d already done) "+
-		"in %s\n", s.Faces, s.Processed, s.AlreadyDone, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start).Round(time.Millisecond)
+	fmt.Fprintf(os.Stdout, "%d faces imported from %d files processed "+
+		"(%d already done) in %s\n", s.Faces, s.Processed, s.AlreadyDone, took)
 	if s.NotImages > 0 || len(s.Bad) > 0 {
 		fmt.Fprintf(os.Stdout, "%d files are not images; bad image files skipped: %v\n",
 			s.NotImages, s.Bad)

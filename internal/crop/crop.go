@@ -174,7 +174,10 @@ func detectorRecord(c cascades.Cascade, opts Options) (*dataset.Detector, error)
 func runAll(ctx context.Context, j Job, prefix string, mk newProcess) (Summary, error) {
 	sum := Summary{Bad: map[string]int{}, Prefix: prefix}
 	all, err := Walk(j.In, func(rel string, err error) {
+		// A broken link or an unreadable folder: counted, not recorded, so
+		// a rerun tries again.
 		j.Log.Warn("skipped", "file", rel, "error", err)
+		sum.Bad["unreadable"]++
 	})
 	if err != nil {
 		return sum, err

@@ -23,7 +23,8 @@ func Import(ctx context.Context, job Job) (Summary, error) {
 	}
 	face.SetOpenCVThreads(1)
 	mk := func() (process, func(), error) {
-		return func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }, func() {}, nil
+		p := func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }
+		return p, func() {}, nil
 	}
 	return runAll(ctx, job, job.Part.Prefix(ImportPrefix), mk)
 }
@@ -55,7 +56,10 @@ func importOne(src Source, size, maxPixels int) outcome {
 	if err != nil {
 		return refused(src, sha, err)
 	}
-	s := dataset.Sample{Key: Key(src.Rel, 0), PNG: enc, Meta: dataset.Meta{
+	// Keys of their own, so a cropped and an imported file with the same
+	// path can share a dataset.
+	key := Key(ImportPrefix+"/"+src.Rel, 0)
+	s := dataset.Sample{Key: key, PNG: enc, Meta: dataset.Meta{
 		Source: src.Rel, SourceSHA256: sha, Box: rect4(box),
 		Crop: rect4(region), Size: size}}
 	return outcome{samples: []dataset.Sample{s},

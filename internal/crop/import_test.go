@@ -71,7 +71,7 @@ func TestImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := samples[Key("faces-getchu-64-"+filepath.Base(getchu[0]), 0)]
+	s := samples[Key(ImportPrefix+"/faces-getchu-64-"+filepath.Base(getchu[0]), 0)]
 	got, err := dataset.DecodePNG(s.PNG)
 	if err != nil || !bytes.Equal(got.Pix, want.Pix) {
 		t.Errorf("imported 64-pixel face differs from its source (%v)", err)

@@ -52,6 +52,13 @@ type process func(Source) outcome
 // newProcess makes a worker's process and the function that frees it.
 type newProcess func() (process, func(), error)
 
+// window is how many sources per worker may be under way or waiting to be
+// written. A worker stops when the source at the head of the queue is this
+// far behind it; with 8, a simulation of the renpy folder's file times on 2
+// workers took 12% longer than with no limit, with 32 2%, with 64 1%.
+// Waiting results are small (a few faces of a few KB), so 64 costs little.
+const window = 64
+
 type job struct {
 	i   int
 	src Source
@@ -64,8 +71,8 @@ type result struct {
 
 // runPipeline processes sources on workers goroutines and hands the
 // outcomes to the writer in source order, whatever order they finish in,
-// so that a run's shards do not depend on timing. At most a few sources
-// per worker wait out of order, which bounds memory. When ctx is done, no
+// so that a run's shards do not depend on timing. At most window sources
+// per worker are ahead of the last one written, which bounds memory. When ctx is done, no
 // new source starts; those under way finish and are written.
 func runPipeline(ctx context.Context, sources []Source, workers int, mk newProcess,
 	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary) error {
@@ -83,10 +90,10 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	window := make(chan struct{}, 4*workers)
+	slots := make(chan struct{}, window*workers)
 	jobs := make(chan job)
 	results := make(chan result)
-	go feed(ctx, sources, window, jobs)
+	go feed(ctx, sources, slots, jobs)
 	var wg sync.WaitGroup
 	for _, p := range procs {
 		wg.Add(1)
@@ -110,7 +117,7 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 			werr = write(w, o, log, sum)
 			bar.Add(1)
 			bar.Describe(fmt.Sprintf("%d faces", sum.Faces))
-			<-window
+			<-slots
 		}
 		if werr != nil {
 			cancel()
@@ -120,12 +127,12 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 	return werr
 }
 
-// feed sends the sources in order, each once a window slot is free.
-func feed(ctx context.Context, sources []Source, window chan struct{}, jobs chan<- job) {
+// feed sends the sources in order, each once a slot is free.
+func feed(ctx context.Context, sources []Source, slots chan struct{}, jobs chan<- job) {
 	defer close(jobs)
 	for i, s := range sources {
 		select {
-		case window <- struct{}{}:
+		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}

@@ -237,13 +237,16 @@ func TestBadInputs(t *testing.T) {
 	if err := os.Symlink(good, filepath.Join(in, "good.jpg")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("/nonexistent", filepath.Join(in, "broken.png")); err != nil {
+		t.Fatal(err)
+	}
 
 	o := testOptions(t, in, t.TempDir())
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{}
+	want := map[string]int{"unreadable": 1} // the broken link
 	for _, b := range bad {
 		if b.Reason != "" && b.Reason != "not-image" {
 			want[b.Reason]++

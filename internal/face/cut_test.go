@@ -1,8 +1,11 @@
 package face
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/gif"
+	"image/png"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -85,5 +88,50 @@ func TestCutCompositesAlphaOnWhite(t *testing.T) {
 		if c := got.NRGBAAt(x, 1); c != w {
 			t.Errorf("pixel %d = %v, want %v", x, c, w)
 		}
+	}
+}
+
+// TestPictureOnWhite checks that transparent pixels come out white down
+// every decoding path: OpenCV with alpha (8-bit PNG), OpenCV without it
+// then Go (16-bit PNG), and Go alone (GIF).
+func TestPictureOnWhite(t *testing.T) {
+	rgba64 := image.NewNRGBA64(image.Rect(0, 0, 80, 60))
+	rgba64.SetNRGBA64(40, 30, color.NRGBA64{R: 0xffff, A: 0xffff})
+	rgba := image.NewNRGBA(image.Rect(0, 0, 80, 60))
+	rgba.SetNRGBA(40, 30, color.NRGBA{R: 255, A: 255})
+	pal := image.NewPaletted(image.Rect(0, 0, 80, 60),
+		color.Palette{color.Transparent, color.NRGBA{R: 255, A: 255}})
+	pal.SetColorIndex(40, 30, 1)
+	images := map[string]image.Image{"png8": rgba, "png16": rgba64, "gif": pal}
+
+	for name, img := range images {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			var err error
+			if name == "gif" {
+				err = gif.Encode(&buf, img, nil)
+			} else {
+				err = png.Encode(&buf, img)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Open(buf.Bytes(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			faces, err := p.Cut([]image.Rectangle{image.Rect(0, 0, 80, 80)}, 80)
+			if err != nil {
+				t.Fatal(err)
+			}
+			white, red := color.NRGBA{255, 255, 255, 255}, color.NRGBA{255, 0, 0, 255}
+			if c := faces[0].NRGBAAt(0, 0); c != white {
+				t.Errorf("transparent pixel = %v, want white", c)
+			}
+			if c := faces[0].NRGBAAt(40, 30); c != red {
+				t.Errorf("opaque red pixel = %v, want red", c)
+			}
+		})
 	}
 }

@@ -135,7 +135,8 @@ func TestSquare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Square(tt.box, tt.margin, tt.bounds); got != tt.want {
-				t.Errorf("Square(%v, %v, %v) = %v, want %v", tt.box, tt.margin, tt.bounds, got, tt.want)
+				t.Errorf("Square(%v, %v, %v) = %v, want %v",
+					tt.box, tt.margin, tt.bounds, got, tt.want)
 			}
 		})
 	}

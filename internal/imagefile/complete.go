@@ -24,7 +24,8 @@ func checkComplete(format string, data []byte) error {
 		return nil
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s data ends early (%d bytes)", ErrTruncated, format, len(data))
+		return fmt.Errorf("%w: %s data ends early (%d bytes)",
+			ErrTruncated, format, len(data))
 	}
 	return nil
 }

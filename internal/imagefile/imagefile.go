@@ -111,7 +111,8 @@ func Check(data []byte, maxPixels int) (Header, error) {
 
 	// Refuse before decoding: a 20000×20000 PNG of zeros is 1 MB on disk.
 	if h.Width <= 0 || h.Height <= 0 {
-		return h, fmt.Errorf("%w: %s of %dx%d pixels", ErrCorrupt, format, h.Width, h.Height)
+		return h, fmt.Errorf("%w: %s of %dx%d pixels",
+			ErrCorrupt, format, h.Width, h.Height)
 	}
 	if int64(h.Width)*int64(h.Height) > int64(maxPixels) {
 		return h, fmt.Errorf("%w: %dx%d %s is over the limit of %d pixels",
