@@ -35,8 +35,7 @@ demo: setup build
 		--batch 16 --steps 200 --sample-every 50 --checkpoint-every 100 \
 		$$(test -f $(DEMO)/run/config.json && echo --resume)
 	$(BIN)/tools sample --run $(DEMO)/run --n 64 --seed 1 --out $(DEMO)/samples
-	# The training faces nearest to each generated face: with so few faces
-	# the generator memorises them, and the report shows it.
+	# The training faces nearest to each generated face (demo/report/).
 	$(BIN)/tools overfit-report --run $(DEMO)/run --n 10 --out $(DEMO)/report
 
 # The tools' speed targets: the duplicate search over a million hashes
