@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench bench-crop bench-train clean bench-tools
+.PHONY: all setup build test demo bench bench-crop bench-train bench-tools clean
 
 all: build
 
@@ -52,10 +52,14 @@ bench-train: build
 	EXTRA_PACKAGES=python3-torch bash .ci/setup
 	train/bench/bench.sh
 
+# Every benchmark, one after the other: run it on an otherwise idle machine.
+bench: bench-crop bench-train bench-tools
+
 clean:
 	rm -rf $(BIN) $(DEMO)
 
 # Times crop against a plain Python + OpenCV loop and the detection floor
-# on the renpy illustrations (needs python3-opencv); see crop/bench/run.sh.
-bench-crop:
+# on the renpy illustrations; see crop/bench/run.sh.
+bench-crop: build
+	EXTRA_PACKAGES=python3-opencv bash .ci/setup
 	bash crop/bench/run.sh
