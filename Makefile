@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench bench-crop bench-train clean bench-tools
+.PHONY: all setup build test demo bench bench-crop bench-train bench-tools clean
 
 all: build
 
@@ -35,8 +35,7 @@ demo: setup build
 		--batch 16 --steps 200 --sample-every 50 --checkpoint-every 100 \
 		$$(test -f $(DEMO)/run/config.json && echo --resume)
 	$(BIN)/tools sample --run $(DEMO)/run --n 64 --seed 1 --out $(DEMO)/samples
-	# The training faces nearest to each generated face: with so few faces
-	# the generator memorises them, and the report shows it.
+	# The training faces nearest to each generated face (demo/report/).
 	$(BIN)/tools overfit-report --run $(DEMO)/run --n 10 --out $(DEMO)/report
 
 # The tools' speed targets: the duplicate search over a million hashes
@@ -53,10 +52,14 @@ bench-train: build
 	EXTRA_PACKAGES=python3-torch bash .ci/setup
 	train/bench/bench.sh
 
+# Every benchmark, one after the other: run it on an otherwise idle machine.
+bench: bench-crop bench-train bench-tools
+
 clean:
 	rm -rf $(BIN) $(DEMO)
 
 # Times crop against a plain Python + OpenCV loop and the detection floor
-# on the renpy illustrations (needs python3-opencv); see crop/bench/run.sh.
-bench-crop:
+# on the renpy illustrations; see crop/bench/run.sh.
+bench-crop: build
+	EXTRA_PACKAGES=python3-opencv bash .ci/setup
 	bash crop/bench/run.sh

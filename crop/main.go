@@ -41,7 +41,7 @@ same command skips the files already done.
 Examples:
   crop --in illustrations/ --out faces/
   crop --in /usr/share/games/renpy --out faces/ --min-face 24 --size 128
-  crop --in illustrations/ --out faces/ --part 3/8   # machine 3 of 8
+  crop --in illustrations/ --out faces/ --part 3/8   # share 3 of 0..7
 
 Flags:
 `
@@ -129,7 +129,10 @@ func run(ctx context.Context, o crop.Options, stdout, stderr io.Writer) error {
 	o.Progress = stderr
 
 	sum, err := crop.Run(ctx, o)
-	printSummary(stdout, sum, o.Out, time.Since(start))
+	// After a failure the summary still says what was committed.
+	if err == nil || sum.Processed > 0 {
+		printSummary(stdout, sum, o.Out, time.Since(start))
+	}
 	return err
 }
 

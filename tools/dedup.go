@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -22,7 +23,8 @@ file) and near duplicates (difference hashes within --threshold bits, then
 confirmed by comparing 16x16 colour thumbnails), groups them, keeps one face
 per group (the one with the largest detected box, then the first read) and
 writes the kept faces to --out as a new dataset, with dedup.json (the groups,
-kept face first) and dedup.png (the largest groups, one per row).
+kept face first) and dedup.png (the largest groups, one per row). An
+interrupted run is finished by running the same command again.
 
 Example:
   tools dedup --shards faces/ --out faces-dedup/`,
@@ -73,6 +75,9 @@ func runDedup(ctx context.Context, o dedupOptions) error {
 		Decoders: o.workers,
 		Stage:    stage,
 	})
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted; run the same command again to finish %s", o.out)
+	}
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,9 @@ func runImport(ctx context.Context, o crop.Job) error {
 	start := time.Now()
 	o.Log, o.Progress = logger(), os.Stderr
 	s, err := crop.Import(ctx, o)
+	if err != nil && s.Processed == 0 {
+		return err
+	}
 	took := time.Since(start).Round(time.Millisecond)
 	fmt.Fprintf(os.Stdout, "%d faces imported from %d files processed "+
 		"(%d already done) in %s\n", s.Faces, s.Processed, s.AlreadyDone, took)

@@ -66,6 +66,8 @@ func TestCommandsBadInput(t *testing.T) {
 			1, "config.json: no such file"},
 		{"overfit other size", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--generated", small}, 1, "32x32"},
+		{"overfit empty dataset", []string{"overfit-report", "--shards", empty, "--out", out,
+			"--generated", small}, 1, "no shards"},
 		{"overfit no images", []string{"overfit-report", "--shards", ds, "--out", out,
 			"--generated", junk}, 1, "no readable PNG or JPEG"},
 		{"overfit missing generated", []string{"overfit-report", "--shards", ds, "--out", out,

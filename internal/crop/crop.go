@@ -8,6 +8,7 @@ package crop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -153,7 +154,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		c := &cropper{opts: opts, det: d, record: det}
 		return c.process, func() { d.Close() }, nil
 	}
-	sum, err := runAll(ctx, opts.Job, opts.Part.Prefix("faces"), mk)
+	settings := fmt.Sprintf("cascade=%s scale-factor=%g min-neighbors=%d min-face=%d "+
+		"margin=%g size=%d", det.CascadeSHA256[:12], opts.ScaleFactor,
+		opts.MinNeighbors, opts.MinFace, opts.Margin, opts.Size)
+	sum, err := runAll(ctx, opts.Job, opts.Part.Prefix("faces"), settings, mk)
 	sum.MinFace = opts.MinFace
 	return sum, err
 }
@@ -170,8 +174,10 @@ func detectorRecord(c cascades.Cascade, opts Options) (*dataset.Detector, error)
 }
 
 // runAll is the part Run and Import share: list the sources, drop those
-// already done, process the rest and commit them.
-func runAll(ctx context.Context, j Job, prefix string, mk newProcess) (Summary, error) {
+// already done, process the rest and commit them. settings describes what
+// shapes the faces; a folder whose faces were made otherwise is refused.
+func runAll(ctx context.Context, j Job, prefix, settings string,
+	mk newProcess) (Summary, error) {
 	sum := Summary{Bad: map[string]int{}, Prefix: prefix}
 	all, err := Walk(j.In, func(rel string, err error) {
 		// A broken link or an unreadable folder: counted, not recorded, so
@@ -195,14 +201,18 @@ func runAll(ctx context.Context, j Job, prefix string, mk newProcess) (Summary, 
 	if err != nil {
 		return sum, err
 	}
-	todo := notDone(sources, w)
+	todo, err := notDone(sources, w, settings)
+	if err != nil {
+		w.Close()
+		return sum, fmt.Errorf("%s: %w", j.Out, err)
+	}
 	sum.AlreadyDone = len(sources) - len(todo)
 	var bar *progress.Bar
 	if j.Progress != nil {
 		bar = progress.New(j.Progress, int64(len(todo)), "files")
 	}
 
-	err = runPipeline(ctx, todo, j.Workers, mk, w, j.Log, bar, &sum)
+	err = runPipeline(ctx, todo, j.Workers, mk, w, j.Log, bar, &sum, settings)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("commit: %w", cerr)
 	}
@@ -210,14 +220,23 @@ func runAll(ctx context.Context, j Job, prefix string, mk newProcess) (Summary, 
 	return sum, err
 }
 
+// ErrSettings reports an output folder whose faces were made with other
+// settings than the run's: adding to it would mix two kinds of faces.
+var ErrSettings = errors.New("faces here were made with other settings")
+
 // notDone returns the sources that have no committed record.
-func notDone(sources []Source, w *dataset.Writer) []Source {
+func notDone(sources []Source, w *dataset.Writer, settings string) ([]Source, error) {
 	done := map[string]bool{}
 	for _, raw := range w.Committed() {
 		var r Record
-		if json.Unmarshal(raw, &r) == nil {
-			done[r.Source] = true
+		if json.Unmarshal(raw, &r) != nil {
+			continue
 		}
+		if r.Settings != "" && r.Settings != settings {
+			return nil, fmt.Errorf("%w (%s, not %s): use another output folder",
+				ErrSettings, r.Settings, settings)
+		}
+		done[r.Source] = true
 	}
 	var todo []Source
 	for _, s := range sources {
@@ -225,7 +244,7 @@ func notDone(sources []Source, w *dataset.Writer) []Source {
 			todo = append(todo, s)
 		}
 	}
-	return todo
+	return todo, nil
 }
 
 // cropper is one worker's state.

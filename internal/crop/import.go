@@ -2,6 +2,7 @@ package crop
 
 import (
 	"context"
+	"fmt"
 
 	"animeface/dataset"
 	"animeface/internal/face"
@@ -26,7 +27,8 @@ func Import(ctx context.Context, job Job) (Summary, error) {
 		p := func(src Source) outcome { return importOne(src, job.Size, job.MaxPixels) }
 		return p, func() {}, nil
 	}
-	return runAll(ctx, job, job.Part.Prefix(ImportPrefix), mk)
+	settings := fmt.Sprintf("size=%d", job.Size)
+	return runAll(ctx, job, job.Part.Prefix(ImportPrefix), settings, mk)
 }
 
 // importOne reads one face picture and resizes it.

@@ -24,6 +24,8 @@ type Record struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Error is the reader's message for a skipped source.
 	Error string `json:"error,omitempty"`
+	// Settings are those that shape the faces (detector, margin, size).
+	Settings string `json:"settings,omitempty"`
 }
 
 // Summary counts what a run did.
@@ -54,9 +56,9 @@ type newProcess func() (process, func(), error)
 
 // window is how many sources per worker may be under way or waiting to be
 // written. A worker stops when the source at the head of the queue is this
-// far behind it; with 8, a simulation of the renpy folder's file times on 2
-// workers took 12% longer than with no limit, with 32 2%, with 64 1%.
-// Waiting results are small (a few faces of a few KB), so 64 costs little.
+// far behind it. Simulated on the renpy folder's file times with 2 workers
+// (crop/bench/window.py), 4 a worker takes 11% longer than no limit, 16
+// takes 2%, 64 1%. Waiting outcomes are small (a few faces of a few KB).
 const window = 64
 
 type job struct {
@@ -75,7 +77,8 @@ type result struct {
 // per worker are ahead of the last one written, which bounds memory. When ctx is done, no
 // new source starts; those under way finish and are written.
 func runPipeline(ctx context.Context, sources []Source, workers int, mk newProcess,
-	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary) error {
+	w *dataset.Writer, log *slog.Logger, bar *progress.Bar, sum *Summary,
+	settings string) error {
 	procs := make([]process, workers)
 	for i := range procs {
 		p, free, err := mk()
@@ -92,7 +95,8 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 
 	slots := make(chan struct{}, window*workers)
 	jobs := make(chan job)
-	results := make(chan result)
+	// Buffered, so that workers go on while the writer syncs a shard.
+	results := make(chan result, window*workers)
 	go feed(ctx, sources, slots, jobs)
 	var wg sync.WaitGroup
 	for _, p := range procs {
@@ -114,6 +118,7 @@ func runPipeline(ctx context.Context, sources []Source, workers int, mk newProce
 		for o, ok := pending[next]; ok && werr == nil; o, ok = pending[next] {
 			delete(pending, next)
 			next++
+			o.record.Settings = settings
 			werr = write(w, o, log, sum)
 			bar.Add(1)
 			bar.Describe(fmt.Sprintf("%d faces", sum.Faces))

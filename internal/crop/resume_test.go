@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -260,5 +261,11 @@ func TestBadInputs(t *testing.T) {
 	sum, err = Run(context.Background(), o)
 	if err != nil || sum.Processed != 0 || sum.AlreadyDone != 6 {
 		t.Errorf("rerun: %+v, %v; want all 6 files already done", sum, err)
+	}
+
+	// A rerun with another size would mix sizes in one dataset.
+	o.Size = 32
+	if _, err := Run(context.Background(), o); !errors.Is(err, ErrSettings) {
+		t.Errorf("rerun at another size: err = %v, want ErrSettings", err)
 	}
 }

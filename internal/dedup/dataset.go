@@ -16,10 +16,12 @@ import (
 )
 
 // ReportName is the file, in the output folder, that lists the groups of
-// duplicates; SheetName is their contact sheet.
+// duplicates; SheetName is their contact sheet; InputName records the input
+// dataset, so that a rerun into the same folder resumes.
 const (
 	ReportName = "dedup.json"
 	SheetName  = "dedup.png"
+	InputName  = "dedup-input.txt"
 )
 
 // Sheet limits: the contact sheet shows the largest groups, one row each.
@@ -28,7 +30,8 @@ const (
 	sheetMembers = 12
 )
 
-// ErrOutNotEmpty reports an output folder that already holds shards.
+// ErrOutNotEmpty reports an output folder that already holds shards of
+// something else than a dedup of the same input.
 var ErrOutNotEmpty = errors.New("output folder already holds shards")
 
 // Config sets a whole deduplication run.
@@ -66,8 +69,11 @@ type Member struct {
 }
 
 // Run reads the dataset in, finds its duplicates, and writes into out a
-// dataset of the faces kept, dedup.json and the contact sheet dedup.png. It
-// refuses an out that already holds shards.
+// dataset of the faces kept, dedup.json and the contact sheet dedup.png.
+//
+// A run killed or interrupted while writing leaves whole shards in out;
+// running again with the same input and out writes the rest, so the output
+// holds every kept face once. Run refuses an out that holds other shards.
 func Run(ctx context.Context, in *dataset.Dataset, out string,
 	cfg Config) (*Summary, error) {
 	if cfg.Log == nil {
@@ -111,11 +117,10 @@ func (c Config) stage(what string, total int64) (func(int64), func()) {
 	return c.Stage(what, total)
 }
 
-// checkOut refuses to write into the input or over another dataset.
-//
-// TODO: a killed run leaves whole shards in out and must be redone into an
-// empty folder; resuming would take recording the dropped keys in the
-// writer's journal and skipping the committed samples on a rerun.
+// checkOut refuses to write into the input or over another dataset, and
+// records the input in out, before anything else is written there. A
+// folder that already names the same input is the output of an earlier,
+// unfinished run and is resumed.
 func checkOut(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
@@ -125,12 +130,27 @@ func checkOut(in, out string) error {
 	if ai == ao {
 		return fmt.Errorf("--out %s is the input dataset: choose another folder", out)
 	}
+	marker := filepath.Join(out, InputName)
+	prev, err := os.ReadFile(marker)
+	if err == nil && string(prev) == ai+"\n" {
+		return nil
+	}
 	tars, _ := filepath.Glob(filepath.Join(out, "*.tar"))
 	if len(tars) > 0 {
-		return fmt.Errorf("%w: %s (%d shards): choose an empty folder",
-			ErrOutNotEmpty, out, len(tars))
+		return fmt.Errorf("%w: %s (%d shards, not a dedup of %s): choose an empty folder",
+			ErrOutNotEmpty, out, len(tars), in)
 	}
-	return os.MkdirAll(out, 0o755)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(marker, []byte(ai+"\n"), 0o644)
+}
+
+// keptRecord is the journal record of a sample written to the output: the
+// place it was read from, so a rerun skips it.
+type keptRecord struct {
+	Shard string `json:"shard"`
+	Key   string `json:"key"`
 }
 
 // readFaces adds every readable face of in to a finder and returns, by
@@ -182,6 +202,14 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 	if err != nil {
 		return nil, err
 	}
+
+	// Samples an earlier run of this dedup committed are not written again.
+	for _, raw := range w.Committed() {
+		var r keptRecord
+		if json.Unmarshal(raw, &r) == nil {
+			delete(keep, place{r.Shard, r.Key})
+		}
+	}
 	faces := make([]image.Image, len(cells))
 	add, done := cfg.stage("faces written", int64(len(shards)))
 	defer done()
@@ -197,7 +225,7 @@ func writeKept(ctx context.Context, in *dataset.Dataset, out string, res *Result
 		if !keep[p] {
 			return nil
 		}
-		return w.AddGroup([]dataset.Sample{s}, nil)
+		return w.AddGroup([]dataset.Sample{s}, keptRecord{s.Shard, s.Key})
 	})
 	if cerr := w.Close(); err == nil {
 		err = cerr

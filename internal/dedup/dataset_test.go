@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"animeface/dataset"
@@ -54,18 +55,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// The output holds exactly the faces not dropped, in input order.
-	var got []string
-	outDS, err := dataset.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = outDS.Each(context.Background(), dataset.ReadOptions{}, func(s dataset.Sample) error {
-		got = append(got, s.Key)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := outputKeys(t, out)
 	var want []string
 	for _, k := range keys {
 		if !dropped[k] {
@@ -84,16 +74,100 @@ func TestRun(t *testing.T) {
 		t.Error(err)
 	}
 
-	// A second run into the same folder is refused, and the input too.
 	if s.Bad != 0 {
 		t.Errorf("%d unreadable samples in a sound dataset", s.Bad)
 	}
-	if _, err := Run(context.Background(), ds, out, Config{}); !errors.Is(err, ErrOutNotEmpty) {
-		t.Errorf("rerun into a full folder: got %v, want ErrOutNotEmpty", err)
+
+	// A rerun finds the work done; another dataset and the input itself
+	// are refused as outputs.
+	cfg := Config{Options: Options{Threshold: DefaultThreshold,
+		ConfirmMSE: DefaultConfirmMSE}}
+	if _, err := Run(context.Background(), ds, out, cfg); err != nil {
+		t.Errorf("rerun: %v", err)
 	}
-	if _, err := Run(context.Background(), ds, in, Config{}); err == nil {
+	if again := outputKeys(t, out); !slices.Equal(again, got) {
+		t.Errorf("rerun changed the output: %d faces, had %d", len(again), len(got))
+	}
+	other := t.TempDir()
+	testshards.Write(t, other, files[:3], 64)
+	if _, err := Run(context.Background(), ds, other, cfg); !errors.Is(err, ErrOutNotEmpty) {
+		t.Errorf("output over another dataset: got %v, want ErrOutNotEmpty", err)
+	}
+	if _, err := Run(context.Background(), ds, in, cfg); err == nil {
 		t.Error("writing into the input dataset was not refused")
 	}
+}
+
+// TestRunResumes interrupts a run while it writes the kept faces, then
+// runs it again: the output must hold every kept face exactly once.
+func TestRunResumes(t *testing.T) {
+	files := testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), 300)
+	in := t.TempDir()
+	testshards.Write(t, in, files, 64)
+	ds, err := dataset.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Threshold: DefaultThreshold, ConfirmMSE: DefaultConfirmMSE}
+
+	// Reference: one uninterrupted run.
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, err := Run(context.Background(), ds, whole, Config{Options: opts}); err != nil {
+		t.Fatal(err)
+	}
+	want := outputKeys(t, whole)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	written := int64(0)
+	stop := Config{Options: opts, Stage: func(what string, _ int64) (func(int64), func()) {
+		if what != "faces written" {
+			return func(int64) {}, func() {}
+		}
+		return func(n int64) {
+			if written += n; written == 120 {
+				cancel()
+			}
+		}, func() {}
+	}}
+	out := filepath.Join(t.TempDir(), "resumed")
+	if _, err := Run(ctx, ds, out, stop); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: got %v, want context.Canceled", err)
+	}
+	partial := outputKeys(t, out)
+	if len(partial) == 0 || len(partial) >= len(want) {
+		t.Fatalf("the interrupted run wrote %d of %d faces", len(partial), len(want))
+	}
+	if _, err := Run(context.Background(), ds, out, Config{Options: opts}); err != nil {
+		t.Fatal(err)
+	}
+	got := outputKeys(t, out)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("resumed output has %d faces, uninterrupted %d", len(got), len(want))
+	}
+}
+
+// outputKeys returns the keys of the dataset in dir, in reading order.
+func outputKeys(t *testing.T, dir string) []string {
+	t.Helper()
+	d, err := dataset.Open(dir)
+	if errors.Is(err, dataset.ErrNoShards) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	err = d.Each(context.Background(), dataset.ReadOptions{}, func(s dataset.Sample) error {
+		keys = append(keys, s.Key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // TestRunSkipsDamagedFaces adds a sample whose PNG is damaged: dedup

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/gif"
 	"image/png"
+	"os"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -133,5 +134,33 @@ func TestPictureOnWhite(t *testing.T) {
 				t.Errorf("opaque red pixel = %v, want red", c)
 			}
 		})
+	}
+}
+
+// TestPictureCMYK checks OpenCV's reading of an Adobe (inverted) CMYK
+// JPEG: red on the left, light blue on the right, as drawn.
+func TestPictureCMYK(t *testing.T) {
+	data, err := os.ReadFile("../imagefile/testdata/cmyk.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	faces, err := p.Cut([]image.Rectangle{image.Rect(0, 0, 24, 24)}, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(c, w color.NRGBA) bool {
+		d := func(a, b uint8) bool { return int(a)-int(b) < 12 && int(b)-int(a) < 12 }
+		return d(c.R, w.R) && d(c.G, w.G) && d(c.B, w.B)
+	}
+	if c := faces[0].NRGBAAt(2, 2); !near(c, color.NRGBA{255, 0, 0, 255}) {
+		t.Errorf("left = %v, want red", c)
+	}
+	if c := faces[0].NRGBAAt(20, 2); !near(c, color.NRGBA{120, 180, 255, 255}) {
+		t.Errorf("right = %v, want light blue", c)
 	}
 }
