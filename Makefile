@@ -7,7 +7,7 @@ BIN := bin
 DEMO := demo
 RENPY := /usr/share/games/renpy
 
-.PHONY: all setup build test demo bench bench-crop bench-train bench-tools clean
+.PHONY: all setup build test demo bench bench-crop bench-train bench-tools bench-nn clean
 
 all: build
 
@@ -52,8 +52,14 @@ bench-train: build
 	EXTRA_PACKAGES=python3-torch bash .ci/setup
 	train/bench/bench.sh
 
+# The training operations layer by layer, stock gorgonia against
+# internal/nn, at batch 64 (compare with benchstat -col /impl), and one
+# training iteration with the nn operations (see README.performance.md).
+bench-nn:
+	$(GO) test ./internal/nn -run '^$$' -bench 'Layer|DCGANStep/fast' -benchtime 3x
+
 # Every benchmark, one after the other: run it on an otherwise idle machine.
-bench: bench-crop bench-train bench-tools
+bench: bench-crop bench-train bench-tools bench-nn
 
 clean:
 	rm -rf $(BIN) $(DEMO)
