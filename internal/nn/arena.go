@@ -18,6 +18,11 @@ import (
 //
 // The price: the outputs of one graph's run are overwritten by the next
 // run of any graph, and two graphs must not run at the same time.
+//
+// TODO: within a graph every output keeps its own slice, though most
+// gradients die right after the next layer's gradient reads them; laying
+// slices out by value lifetime (which the tape machine's register
+// allocation knows, but does not expose) would shrink the arena further.
 type arena struct {
 	mu   sync.Mutex
 	used map[weak.Pointer[gorgonia.ExprGraph]]*[2]int // elements per dtype

@@ -40,6 +40,12 @@ func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) 
 }
 
 // upconv is the geometry of an upsampling convolution.
+//
+// TODO: each phase unfolds its own four taps, 16 shifted copies of the
+// input per sample. One unfolding of the nine 3×3 taps in tap-major order
+// would serve all four phases (two products of K = 2·cin per phase), and
+// for large planes an implicit product over shifted views of one padded
+// copy would need no unfolding at all; unfolding is a fifth of a step.
 type upconv struct {
 	n, cin, h, w, cout int
 	noFilter, noInput  bool
