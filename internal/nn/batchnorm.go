@@ -29,6 +29,7 @@ var (
 // LeakyReLU returns the leaky rectifier of the given negative slope.
 func LeakyReLU(slope float64) Activation { return Activation{slope: slope} }
 
+// String names the activation, as in the name of a batch norm node.
 func (a Activation) String() string {
 	if a.tanh {
 		return "tanh"
