@@ -10,6 +10,17 @@ type window struct {
 	stride     int
 	padY, padX int // zero rows above and zero columns left of the input
 	oh, ow     int // output height and width
+	// tapMajor orders the unfolded rows by kernel tap, then channel,
+	// so that the rows of one tap form a block.
+	tapMajor bool
+}
+
+// row returns the unfolded row of channel ci under kernel tap (ky, kx).
+func (g window) row(ci, ky, kx int) int {
+	if g.tapMajor {
+		return (ky*g.kw+kx)*g.c + ci
+	}
+	return (ci*g.kh+ky)*g.kw + kx
 }
 
 // newWindow returns the window of a kh×kw convolution with symmetric
@@ -79,7 +90,7 @@ func im2colAt[T float](g window, x, col []T, ld, off int) {
 		for ky := range g.kh {
 			ylo, yhi := g.rowSpan(ky)
 			for kx, sp := range spans {
-				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
+				row := col[g.row(ci, ky, kx)*ld+off:][:n]
 				clear(row[:ylo*g.ow])
 				clear(row[yhi*g.ow:])
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
@@ -113,7 +124,7 @@ func col2imAt[T float](g window, col []T, ld, off int, dx []T) {
 		for ky := range g.kh {
 			ylo, yhi := g.rowSpan(ky)
 			for kx, sp := range spans {
-				row := col[((ci*g.kh+ky)*g.kw+kx)*ld+off:][:n]
+				row := col[g.row(ci, ky, kx)*ld+off:][:n]
 				lo, hi, ix0 := sp[0], sp[1], sp[2]
 				if lo == hi {
 					continue

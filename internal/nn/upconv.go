@@ -39,13 +39,13 @@ func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) 
 	return y, nil
 }
 
-// upconv is the geometry of an upsampling convolution.
+// upconv is the geometry of an upsampling convolution. One unfolding of
+// the nine 3×3 taps around each input pixel, in tap-major order, serves
+// the four phases: row a of a phase's 2×2 filter meets two adjacent taps,
+// a block of 2·cin unfolded rows, so each phase is two matrix products.
 //
-// TODO: each phase unfolds its own four taps, 16 shifted copies of the
-// input per sample. One unfolding of the nine 3×3 taps in tap-major order
-// would serve all four phases (two products of K = 2·cin per phase), and
-// for large planes an implicit product over shifted views of one padded
-// copy would need no unfolding at all; unfolding is a fifth of a step.
+// TODO: for large planes an implicit product over shifted views of one
+// padded copy of the input would need no unfolding at all.
 type upconv struct {
 	n, cin, h, w, cout int
 	noFilter, noInput  bool
@@ -56,11 +56,52 @@ func (u upconv) yShape() tensor.Shape { return tensor.Shape{u.n, u.cout, 2 * u.h
 func (u upconv) fShape() tensor.Shape { return tensor.Shape{u.cout, u.cin, 3, 3} }
 func (u upconv) String() string       { return fmt.Sprintf("%v*%v", u.xShape(), u.fShape()) }
 
-// phase returns the 2×2 window of output phase p: rows of parity p/2,
-// columns of parity p%2.
-func (u upconv) phase(p int) window {
-	return window{c: u.cin, h: u.h, w: u.w, kh: 2, kw: 2, stride: 1,
-		padY: 1 - p/2, padX: 1 - p%2, oh: u.h, ow: u.w}
+
+// unfold returns the window of the 3×3 taps around every input pixel,
+// rows in tap-major order: taps (ky, kx) and (ky, kx+1) are adjacent
+// blocks of cin rows, as two taps of one phase filter row are.
+func (u upconv) unfold() window {
+	return window{c: u.cin, h: u.h, w: u.w, kh: 3, kw: 3, stride: 1,
+		padY: 1, padX: 1, oh: u.h, ow: u.w, tapMajor: true}
+}
+
+// pairOffset returns the first unfolded row of the two taps that row a
+// of phase p's 2×2 filter meets.
+func (u upconv) pairOffset(p, a int) int { return ((p/2+a)*3 + p%2) * u.cin }
+
+// pairFilters rearranges the phase filters fp (cout, cin, 2, 2) into
+// pairs (phase, row a) of cout × 2·cin matrices, column b·cin+ci.
+func pairFilters[T float](u upconv, fp [][]T, pairs []T) {
+	k := 2 * u.cin
+	for p := range 4 {
+		for a := range 2 {
+			dst := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+			for co := range u.cout {
+				for ci := range u.cin {
+					src := fp[p][(co*u.cin+ci)*4+2*a:]
+					dst[co*k+ci] = src[0]
+					dst[co*k+u.cin+ci] = src[1]
+				}
+			}
+		}
+	}
+}
+
+// unpairFilters is the inverse of pairFilters.
+func unpairFilters[T float](u upconv, pairs []T, fp [][]T) {
+	k := 2 * u.cin
+	for p := range 4 {
+		for a := range 2 {
+			src := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+			for co := range u.cout {
+				for ci := range u.cin {
+					dst := fp[p][(co*u.cin+ci)*4+2*a:]
+					dst[0] = src[co*k+ci]
+					dst[1] = src[co*k+u.cin+ci]
+				}
+			}
+		}
+	}
 }
 
 // taps[parity][a] lists the rows (or columns) of the 3×3 filter that
@@ -192,22 +233,29 @@ func (op *upconvOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 func upconvForward[T float](u upconv, x, f, y []T) {
 	ws := acquire()
 	defer release(ws)
-	k, n := 4*u.cin, u.h*u.w
+	n, k := u.h*u.w, 2*u.cin
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&ws.filters, 4, u.cout*k)
+	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
 	phaseFilters(u, f, fp)
+	pairs := buffers[T](&ws.sums, 1, 8*u.cout*k)[0]
+	pairFilters(u, fp, pairs)
+	win := u.unfold()
 	b := blocks(u.n, n)
 	nw := workers(b.count)
-	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	cols := buffers[T](&ws.cols, nw, win.rows()*n*b.size)
 	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
 	parallel(b.count, func(w, i int) {
 		first, count := b.span(i, u.n)
 		m := count * n
+		for s := range count {
+			im2colAt(win, x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+		}
 		for p := range 4 {
-			for s := range count {
-				im2colAt(u.phase(p), x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+			for a := range 2 {
+				pair := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+				gemm(false, false, u.cout, m, k, 1, pair, k,
+					cols[w][u.pairOffset(p, a)*m:], m, T(a), tmp[w], m)
 			}
-			gemm(false, false, u.cout, m, k, 1, fp[p], k, cols[w], m, 0, tmp[w], m)
 			for s := range count {
 				scatterPhase(u.h, u.w, p, tmp[w], m, s*n, y[(first+s)*yLen:][:yLen])
 			}
@@ -251,26 +299,35 @@ func (op *upconvInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) 
 func upconvInputGrad[T float](u upconv, f, dy, dx []T) {
 	ws := acquire()
 	defer release(ws)
-	k, n := 4*u.cin, u.h*u.w
+	n, k := u.h*u.w, 2*u.cin
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&ws.filters, 4, u.cout*k)
+	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
 	phaseFilters(u, f, fp)
+	pairs := buffers[T](&ws.sums, 1, 8*u.cout*k)[0]
+	pairFilters(u, fp, pairs)
+	win := u.unfold()
 	b := blocks(u.n, n)
 	nw := workers(b.count)
-	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	cols := buffers[T](&ws.cols, nw, win.rows()*n*b.size)
 	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
 	parallel(b.count, func(w, i int) {
 		first, count := b.span(i, u.n)
 		m := count * n
-		clear(dx[first*xLen : (first+count)*xLen])
+		clear(cols[w][:win.rows()*m])
 		for p := range 4 {
 			for s := range count {
 				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
 			}
-			gemm(true, false, k, m, u.cout, 1, fp[p], k, tmp[w], m, 0, cols[w], m)
-			for s := range count {
-				col2imAt(u.phase(p), cols[w], m, s*n, dx[(first+s)*xLen:][:xLen])
+			for a := range 2 {
+				pair := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+				gemm(true, false, k, m, u.cout, 1, pair, k, tmp[w], m, 1,
+					cols[w][u.pairOffset(p, a)*m:], m)
 			}
+		}
+		for s := range count {
+			d := dx[(first+s)*xLen:][:xLen]
+			clear(d)
+			col2imAt(win, cols[w], m, s*n, d)
 		}
 	})
 }
@@ -313,30 +370,38 @@ func (op *upconvFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error)
 func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
 	ws := acquire()
 	defer release(ws)
-	k, n := 4*u.cin, u.h*u.w
+	n, k := u.h*u.w, 2*u.cin
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fLen := u.cout * k
+	pLen := 8 * u.cout * k
+	win := u.unfold()
 	b := blocks(u.n, n)
 	nw := workers(b.count)
-	cols := buffers[T](&ws.cols, nw, k*n*b.size)
+	cols := buffers[T](&ws.cols, nw, win.rows()*n*b.size)
 	tmp := buffers[T](&ws.tmp, nw, u.cout*n*b.size)
-	parts := buffers[T](&ws.parts, nw, 4*fLen)
+	parts := buffers[T](&ws.parts, nw, pLen)
 	for _, p := range parts {
 		clear(p)
 	}
 	parallelFixed(b.count, func(w, i int) {
 		first, count := b.span(i, u.n)
 		m := count * n
+		for s := range count {
+			im2colAt(win, x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
+		}
 		for p := range 4 {
 			for s := range count {
-				im2colAt(u.phase(p), x[(first+s)*xLen:][:xLen], cols[w], m, s*n)
 				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
 			}
-			gemm(false, true, u.cout, k, m, 1, tmp[w], m, cols[w], m, 1,
-				parts[w][p*fLen:(p+1)*fLen], k)
+			for a := range 2 {
+				gemm(false, true, u.cout, k, m, 1, tmp[w], m,
+					cols[w][u.pairOffset(p, a)*m:], m, 1,
+					parts[w][(2*p+a)*u.cout*k:][:u.cout*k], k)
+			}
 		}
 	})
-	sum := buffers[T](&ws.sums, 1, 4*fLen)[0]
+	sum := buffers[T](&ws.sums, 1, pLen)[0]
 	sumParts(parts, sum)
-	foldFilters(u, [][]T{sum[:fLen], sum[fLen : 2*fLen], sum[2*fLen : 3*fLen], sum[3*fLen:]}, df)
+	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
+	unpairFilters(u, sum, fp)
+	foldFilters(u, fp, df)
 }
