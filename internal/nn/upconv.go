@@ -56,7 +56,6 @@ func (u upconv) yShape() tensor.Shape { return tensor.Shape{u.n, u.cout, 2 * u.h
 func (u upconv) fShape() tensor.Shape { return tensor.Shape{u.cout, u.cin, 3, 3} }
 func (u upconv) String() string       { return fmt.Sprintf("%v*%v", u.xShape(), u.fShape()) }
 
-
 // unfold returns the window of the 3×3 taps around every input pixel,
 // rows in tap-major order: taps (ky, kx) and (ky, kx+1) are adjacent
 // blocks of cin rows, as two taps of one phase filter row are.
