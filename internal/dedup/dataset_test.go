@@ -176,18 +176,7 @@ func TestRunSkipsDamagedFaces(t *testing.T) {
 	files := testshards.Files(t, testdata.Path(t, "data", "faces-getchu-64"), 20)
 	in := t.TempDir()
 	testshards.Write(t, in, files, 64)
-	w, err := dataset.NewWriter(in, dataset.WriterOptions{Prefix: "damaged"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := dataset.Sample{Key: "broken", PNG: []byte("\x89PNG\r\n\x1a\n truncated"),
-		Meta: dataset.Meta{Source: "broken.png", Size: 64}}
-	if err := w.AddGroup([]dataset.Sample{bad}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testshards.AddBroken(t, in)
 
 	ds, err := dataset.Open(in)
 	if err != nil {

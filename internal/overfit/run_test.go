@@ -245,19 +245,9 @@ func shiftRight(m *image.NRGBA) *image.NRGBA {
 // the report counts it and goes on.
 func TestRunSkipsDamagedFaces(t *testing.T) {
 	ds, keys, faces := trainingSet(t, "faces-getchu-64", 20)
-	w, err := dataset.NewWriter(ds.Dir, dataset.WriterOptions{Prefix: "damaged"})
+	testshards.AddBroken(t, ds.Dir)
+	ds, err := dataset.Open(ds.Dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	bad := dataset.Sample{Key: "broken", PNG: []byte("\x89PNG\r\n\x1a\n truncated"),
-		Meta: dataset.Meta{Source: "broken.png", Size: 64}}
-	if err := w.AddGroup([]dataset.Sample{bad}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if ds, err = dataset.Open(ds.Dir); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := Run(context.Background(), Config{Train: ds, K: 3,

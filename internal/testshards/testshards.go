@@ -100,3 +100,22 @@ func Files(t testing.TB, dir string, n int) []string {
 	}
 	return out
 }
+
+// AddBroken adds to the dataset in dir a shard of its own holding one sample,
+// keyed "broken", whose PNG is cut short after its signature: a face that
+// every reader must count and skip.
+func AddBroken(t testing.TB, dir string) {
+	t.Helper()
+	w, err := dataset.NewWriter(dir, dataset.WriterOptions{Prefix: "damaged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := dataset.Sample{Key: "broken", PNG: []byte("\x89PNG\r\n\x1a\n truncated"),
+		Meta: dataset.Meta{Source: "broken.png", Size: 64}}
+	if err := w.AddGroup([]dataset.Sample{bad}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
