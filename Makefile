@@ -2,6 +2,8 @@
 #   make demo   set up, build, and run the whole pipeline on the renpy
 #               illustrations that Debian installs
 #   make test   set up, vet and run every test
+# Go as the official archive installs it, in case the PATH lacks it.
+export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin
 DEMO := demo
