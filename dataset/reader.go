@@ -127,9 +127,15 @@ func (d *Dataset) readShard(ctx context.Context, shard string, bad func(error),
 		return &SampleError{Shard: shard, Err: err}
 	}
 	defer f.Close()
+	return readTar(ctx, shard, bufio.NewReaderSize(f, 1<<16), bad, fn)
+}
 
+// readTar groups the members of the tar stream r, named shard in errors,
+// into samples.
+func readTar(ctx context.Context, shard string, r io.Reader, bad func(error),
+	fn func(Sample) error) error {
 	g := grouper{shard: shard, bad: bad, fn: fn}
-	tr := tar.NewReader(bufio.NewReaderSize(f, 1<<16))
+	tr := tar.NewReader(r)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
