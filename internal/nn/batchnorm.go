@@ -10,62 +10,6 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Activation is the function applied after a normalisation or a bias:
-// a (leaky) rectifier, which passes a positive value and multiplies a
-// negative one by its slope, or tanh. The zero value is ReLU.
-type Activation struct {
-	slope float64
-	tanh  bool
-}
-
-// ReLU, Linear and Tanh are the rectifier of slope 0, the identity (slope
-// 1) and the hyperbolic tangent.
-var (
-	ReLU   = Activation{}
-	Linear = Activation{slope: 1}
-	Tanh   = Activation{tanh: true}
-)
-
-// LeakyReLU returns the leaky rectifier of the given negative slope.
-func LeakyReLU(slope float64) Activation { return Activation{slope: slope} }
-
-// String names the activation, as in the name of a batch norm node.
-func (a Activation) String() string {
-	if a.tanh {
-		return "tanh"
-	}
-	return fmt.Sprintf("rectifier(%g)", a.slope)
-}
-
-// apply returns the activation of v. It and deriv are small enough for
-// the compiler to inline them into the loops of the rectifiers.
-func (a Activation) apply(v float64) float64 {
-	if a.tanh {
-		return math.Tanh(v)
-	}
-	if v < 0 {
-		return a.slope * v
-	}
-	return v
-}
-
-// deriv returns the derivative of the activation at v.
-func (a Activation) deriv(v float64) float64 {
-	if a.tanh {
-		return tanhDeriv(v)
-	}
-	if v < 0 {
-		return a.slope
-	}
-	return 1
-}
-
-//go:noinline
-func tanhDeriv(v float64) float64 {
-	t := math.Tanh(v)
-	return 1 - t*t
-}
-
 // BatchNormStats holds the running mean and variance of a batch norm's
 // channels, which normalise in evaluation mode, and are updated by every
 // training-mode run. Mean and Var are exported to be saved and restored
@@ -233,13 +177,18 @@ func bnForward[T float](op *bnOp, x, scale, bias, y []T) {
 		}
 		inv := 1 / math.Sqrt(variance+s.Epsilon)
 		op.mean[ch], op.invStd[ch] = mean, inv
-		a := T(float64(scale[ch]) * inv)
-		b := T(float64(bias[ch]) - float64(scale[ch])*inv*mean)
+		a, b := affine(scale[ch], bias[ch], mean, inv)
 		for i := range n {
 			off := (i*c + ch) * hw
 			activate(op.act, y[off:off+hw], x[off:off+hw], a, b)
 		}
 	})
+}
+
+// affine returns a and b such that a·x + b is scale·x̂ + bias, x̂ being x
+// normalised by mean and inv, the inverse of the standard deviation.
+func affine[T float](scale, bias T, mean, inv float64) (a, b T) {
+	return T(float64(scale) * inv), T(float64(bias) - float64(scale)*inv*mean)
 }
 
 // channelMoments returns the mean and biased variance of channel ch, in
@@ -307,16 +256,22 @@ func bnSums[T float](op *bnOp, x, scale, bias, dy, sums []T) {
 	n, c, hw := op.planes()
 	parallel(c, func(_, ch int) {
 		mean, inv := op.mean[ch], op.invStd[ch]
-		g, b := float64(scale[ch]), float64(bias[ch])
+		a, b := affine(scale[ch], bias[ch], mean, inv)
+		// dpre is computed a stretch at a time, on the stack.
+		var buf [256]T
 		var sx, s float64
 		for i := range n {
 			off := (i*c + ch) * hw
-			d := dy[off : off+hw]
-			for j, v := range x[off : off+hw] {
-				xhat := (float64(v) - mean) * inv
-				dp := float64(d[j]) * op.act.deriv(g*xhat+b)
-				sx += dp * xhat
-				s += dp
+			xs, ds := x[off:off+hw], dy[off:off+hw]
+			for lo := 0; lo < hw; lo += len(buf) {
+				hi := min(hw, lo+len(buf))
+				dpre := buf[:hi-lo]
+				gradient(op.act, dpre, ds[lo:hi], xs[lo:hi], a, b)
+				for j, v := range xs[lo:hi] {
+					dp := float64(dpre[j])
+					sx += dp * (float64(v) - mean) * inv
+					s += dp
+				}
 			}
 		}
 		sums[ch], sums[c+ch] = T(sx), T(s)
@@ -370,20 +325,20 @@ func bnInputGrad[T float](op *bnOp, x, scale, bias, dy, sums, dx []T) {
 	count := float64(n * hw)
 	parallel(c, func(_, ch int) {
 		mean, inv := op.mean[ch], op.invStd[ch]
-		g, b := float64(scale[ch]), float64(bias[ch])
+		a, b := affine(scale[ch], bias[ch], mean, inv)
 		var meanDp, meanDpX float64
 		if op.used {
 			meanDpX, meanDp = float64(sums[ch])/count, float64(sums[c+ch])/count
 		}
-		k := g * inv
+		k := float64(scale[ch]) * inv
 		for i := range n {
 			off := (i*c + ch) * hw
-			d := dy[off : off+hw]
 			dst := dx[off : off+hw]
+			// dx holds dpre first, then the gradient, in place.
+			gradient(op.act, dst, dy[off:off+hw], x[off:off+hw], a, b)
 			for j, v := range x[off : off+hw] {
 				xhat := (float64(v) - mean) * inv
-				dp := float64(d[j]) * op.act.deriv(g*xhat+b)
-				dst[j] = T(k * (dp - meanDp - xhat*meanDpX))
+				dst[j] = T(k * (float64(dst[j]) - meanDp - xhat*meanDpX))
 			}
 		}
 	})

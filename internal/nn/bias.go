@@ -141,21 +141,10 @@ func (op *biasActGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 
 func biasActGrad[T float](op *biasActOp, x, bias, dy, dx []T) {
 	c, hw := op.x[1], op.x[2]*op.x[3]
-	act := op.act
 	rowChunks(op.x[0]*c, hw, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
-			b := bias[p%c]
-			d, dst := dy[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw]
-			for i, v := range x[p*hw : (p+1)*hw] {
-				switch pre := v + b; {
-				case act.tanh:
-					dst[i] = d[i] * T(act.deriv(float64(pre)))
-				case pre < 0:
-					dst[i] = d[i] * T(act.slope)
-				default:
-					dst[i] = d[i]
-				}
-			}
+			gradient(op.act, dx[p*hw:(p+1)*hw], dy[p*hw:(p+1)*hw], x[p*hw:(p+1)*hw],
+				1, bias[p%c])
 		}
 	})
 }

@@ -15,6 +15,8 @@ func TestIm2colAdjoint(t *testing.T) {
 	for _, g := range []window{
 		newWindow(3, 5, 5, 3, 3, 1, 1),
 		newWindow(2, 7, 6, 4, 4, 2, 1),
+		newWindow(3, 8, 8, 4, 4, 2, 1),
+		newWindow(2, 5, 7, 4, 4, 2, 1),
 		newWindow(2, 9, 8, 3, 2, 3, 0),
 		{c: 2, h: 3, w: 5, kh: 2, kw: 2, stride: 1, padY: 0, padX: 1, oh: 3, ow: 5},
 	} {
@@ -38,6 +40,38 @@ func TestIm2colAdjoint(t *testing.T) {
 	}
 }
 
+// TestIm2colHalving checks the halving windows' own unfolding and folding
+// against the loops for any window, on a block of two samples.
+func TestIm2colHalving(t *testing.T) {
+	for _, g := range []window{
+		newWindow(3, 8, 8, 4, 4, 2, 1),
+		newWindow(2, 5, 6, 4, 4, 2, 1),
+		{c: 2, h: 6, w: 4, kh: 4, kw: 4, stride: 2, padY: 1, padX: 1, oh: 3, ow: 2,
+			tapMajor: true},
+	} {
+		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
+			if !g.halving() {
+				t.Fatal("not a halving window")
+			}
+			rng := rand.New(rand.NewPCG(1, 1))
+			n, ld := g.cols(), 2*g.cols()
+			x := randomTensor(rng, tensor.Float64, g.c*g.h*g.w).Data().([]float64)
+			c := randomTensor(rng, tensor.Float64, g.rows()*ld).Data().([]float64)
+			want, got := make([]float64, len(c)), make([]float64, len(c))
+			copy(want, c)
+			copy(got, c)
+			im2colAny(g, x, want, ld, n)
+			im2colHalving(g, x, got, ld, n)
+			checkClose(t, "im2col", got, want, 0)
+
+			wantDx, gotDx := make([]float64, len(x)), make([]float64, len(x))
+			col2imAny(g, c, ld, n, wantDx)
+			col2imHalving(g, c, ld, n, gotDx)
+			checkClose(t, "col2im", gotDx, wantDx, 1e-15)
+		})
+	}
+}
+
 // BenchmarkIm2col unfolds one sample of the model's layer shapes.
 func BenchmarkIm2col(b *testing.B) {
 	for _, c := range []struct {
@@ -45,6 +79,7 @@ func BenchmarkIm2col(b *testing.B) {
 		g    window
 	}{
 		{"dconv2", newWindow(64, 32, 32, 4, 4, 2, 1)},
+		{"dconv4", newWindow(256, 8, 8, 4, 4, 2, 1)},
 		{"gconv3-phase", window{c: 128, h: 16, w: 16, kh: 2, kw: 2, stride: 1,
 			padY: 1, padX: 0, oh: 16, ow: 16}},
 		{"gconv1-phase", window{c: 512, h: 4, w: 4, kh: 2, kw: 2, stride: 1,
