@@ -76,6 +76,15 @@ type Options struct {
 	// MinFace is the side of the smallest face kept, in source pixels;
 	// 0 means AutoMinFace(Size, Margin).
 	MinFace int
+	// SearchMin is the side of the smallest face searched for, at most
+	// MinFace; 0 means the cascade's window (24 pixels for the anime face
+	// cascade). Faces found below MinFace are not written but recorded in
+	// the index as rejected (see face.Detector.DetectAtLeast); the faces
+	// kept are the same whatever SearchMin is. Searching the smaller
+	// windows costs time: on the renpy illustrations at the defaults,
+	// starting at 24 pixels rather than 46 takes 1.7 times the CPU.
+	// SearchMin equal to MinFace searches only for the faces kept.
+	SearchMin int
 	// Margin is the fraction of the face's side added on each side.
 	Margin float64
 }
@@ -112,12 +121,17 @@ func (o Options) check() (Options, error) {
 	if o.Job, err = o.Job.check(); err != nil {
 		return o, err
 	}
-	if o.Margin < 0 || o.MinFace < 0 {
-		return o, fmt.Errorf("options: margin %v and min face %d must not be negative",
-			o.Margin, o.MinFace)
+	if o.Margin < 0 || o.MinFace < 0 || o.SearchMin < 0 {
+		return o, fmt.Errorf("options: margin %v, min face %d and search min %d "+
+			"must not be negative", o.Margin, o.MinFace, o.SearchMin)
 	}
 	if o.MinFace == 0 {
 		o.MinFace = AutoMinFace(o.Size, o.Margin)
+	}
+	if o.SearchMin > o.MinFace {
+		return o, fmt.Errorf("options: search min %d is above min face %d: "+
+			"faces between them would be neither kept nor recorded",
+			o.SearchMin, o.MinFace)
 	}
 	return o, nil
 }
@@ -144,9 +158,11 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	// One OpenCV thread per worker: the workers already fill the cores.
 	face.SetOpenCVThreads(1)
 
+	// The search reaches below the faces kept, so that the index can say
+	// which faces were left out.
 	mk := func() (process, func(), error) {
 		settings := face.Settings{ScaleFactor: opts.ScaleFactor,
-			MinNeighbors: opts.MinNeighbors, MinSize: opts.MinFace}
+			MinNeighbors: opts.MinNeighbors, MinSize: opts.SearchMin}
 		d, err := face.NewDetector(cascade.Path, settings)
 		if err != nil {
 			return nil, nil, err
@@ -154,6 +170,8 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		c := &cropper{opts: opts, det: d, record: det}
 		return c.process, func() { d.Close() }, nil
 	}
+	// Not the search min: it changes what the index records, not the faces
+	// (DetectAtLeast keeps what a search from min face would find).
 	settings := fmt.Sprintf("cascade=%s scale-factor=%g min-neighbors=%d min-face=%d "+
 		"margin=%g size=%d", det.CascadeSHA256[:12], opts.ScaleFactor,
 		opts.MinNeighbors, opts.MinFace, opts.Margin, opts.Size)
@@ -178,7 +196,7 @@ func detectorRecord(c cascades.Cascade, opts Options) (*dataset.Detector, error)
 // shapes the faces; a folder whose faces were made otherwise is refused.
 func runAll(ctx context.Context, j Job, prefix, settings string,
 	mk newProcess) (Summary, error) {
-	sum := Summary{Bad: map[string]int{}, Prefix: prefix}
+	sum := Summary{Bad: map[string]int{}, Rejected: map[string]int{}, Prefix: prefix}
 	all, err := Walk(j.In, func(rel string, err error) {
 		// A broken link or an unreadable folder: counted, not recorded, so
 		// a rerun tries again.
@@ -266,7 +284,7 @@ func (c *cropper) process(src Source) outcome {
 	}
 	defer pic.Close()
 
-	boxes, err := c.det.Detect(pic.Pixels)
+	boxes, small, err := c.det.DetectAtLeast(pic.Pixels, c.opts.MinFace)
 	if err != nil {
 		return refused(src, sha, err)
 	}
@@ -281,6 +299,10 @@ func (c *cropper) process(src Source) outcome {
 	}
 
 	o := outcome{record: Record{Source: src.Rel, SHA256: sha, Faces: len(faces)}}
+	for _, b := range small {
+		o.record.Rejected = append(o.record.Rejected,
+			Rejected{Box: rect4(b), Reason: TooSmall})
+	}
 	for i, f := range faces {
 		enc, err := encodePNG(f)
 		if err != nil {

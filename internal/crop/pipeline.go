@@ -24,9 +24,20 @@ type Record struct {
 	Skipped string `json:"skipped,omitempty"`
 	// Error is the reader's message for a skipped source.
 	Error string `json:"error,omitempty"`
+	// Rejected are the faces found but not written, with why.
+	Rejected []Rejected `json:"rejected,omitempty"`
 	// Settings are those that shape the faces (detector, margin, size).
 	Settings string `json:"settings,omitempty"`
 }
+
+// Rejected is a face found but not written.
+type Rejected struct {
+	Box    [4]int `json:"box"` // as detected: [x, y, w, h] in source pixels
+	Reason string `json:"reason"`
+}
+
+// TooSmall is the reason for a face narrower or shorter than the min face.
+const TooSmall = "too-small"
 
 // Summary counts what a run did.
 type Summary struct {
@@ -35,11 +46,12 @@ type Summary struct {
 	Processed   int            // files processed by this run
 	WithFaces   int            // processed files that gave at least one face
 	Faces       int            // faces written by this run
+	Rejected    map[string]int // faces found but not written, by reason
 	NotImages   int            // processed files that are not images
 	Bad         map[string]int // processed image files refused, by reason
 	Interrupted bool           // the run stopped before the last file
 	Prefix      string         // shard prefix written
-	MinFace     int            // smallest face searched for (crop only)
+	MinFace     int            // smallest face kept (crop only)
 }
 
 // outcome is what processing one source gave.
@@ -177,6 +189,9 @@ func write(w *dataset.Writer, o outcome, log *slog.Logger, sum *Summary) error {
 	case rec.Faces > 0:
 		sum.WithFaces++
 		sum.Faces += rec.Faces
+	}
+	for _, r := range rec.Rejected {
+		sum.Rejected[r.Reason]++
 	}
 	if err := w.AddGroup(o.samples, rec); err != nil {
 		return fmt.Errorf("write %s: %w", rec.Source, err)

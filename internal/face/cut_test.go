@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/gif"
 	"image/png"
-	"os"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -140,15 +139,7 @@ func TestPictureOnWhite(t *testing.T) {
 // TestPictureCMYK checks OpenCV's reading of an Adobe (inverted) CMYK
 // JPEG: red on the left, light blue on the right, as drawn.
 func TestPictureCMYK(t *testing.T) {
-	data, err := os.ReadFile("../imagefile/testdata/cmyk.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Open(data, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openFile(t, "../imagefile/testdata/cmyk.jpg")
 	faces, err := p.Cut([]image.Rectangle{image.Rect(0, 0, 24, 24)}, 24)
 	if err != nil {
 		t.Fatal(err)

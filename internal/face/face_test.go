@@ -5,7 +5,10 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"gocv.io/x/gocv"
 
 	"animeface/internal/testdata"
 )
@@ -14,7 +17,8 @@ func animeFace(t testing.TB) string {
 	return filepath.Join(testdata.Shared(t), "cascades", "lbpcascade_animeface.xml")
 }
 
-func detectFile(t *testing.T, d *Detector, path string) []image.Rectangle {
+// openFile opens the picture at path; the test closes it.
+func openFile(t *testing.T, path string) *Picture {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -24,8 +28,13 @@ func detectFile(t *testing.T, d *Detector, path string) []image.Rectangle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	boxes, err := d.Detect(p.Pixels)
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func detectFile(t *testing.T, d *Detector, path string) []image.Rectangle {
+	t.Helper()
+	boxes, err := d.Detect(openFile(t, path).Pixels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,4 +149,67 @@ func TestSquare(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDetectAtLeast shrinks the hysts illustration (faces 88 to 384 pixels
+// wide) so that some of its faces fall below 46 pixels, and checks that a
+// search from the cascade's window keeps exactly what a search from 46
+// finds, and reports as small exactly the smaller faces of the first.
+func TestDetectAtLeast(t *testing.T) {
+	const keep = 46
+	p := openFile(t, testdata.Path(t, "data", "illustrations", "hysts", "input.jpg"))
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(p.Pixels, &small, image.Pt(768, 768), 0, 0, gocv.InterpolationArea)
+
+	detector := func(minSize int) *Detector {
+		s := DefaultSettings
+		s.MinSize = minSize
+		d, err := NewDetector(animeFace(t), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	all, err := detector(0).Detect(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from46, err := detector(keep).Detect(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, below, err := detector(0).DetectAtLeast(small, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if !slices.Equal(kept, from46) {
+		t.Errorf("kept %v,\nwant the search from %d: %v", kept, keep, from46)
+	}
+	var want []image.Rectangle
+	same := 0 // small boxes that are a kept face
+	for _, b := range all {
+		if b.Dx() >= keep && b.Dy() >= keep {
+			continue
+		}
+		c := image.Pt((b.Min.X+b.Max.X)/2, (b.Min.Y+b.Max.Y)/2)
+		if slices.ContainsFunc(from46, func(k image.Rectangle) bool { return c.In(k) }) {
+			same++
+			continue
+		}
+		want = append(want, b)
+	}
+	if !slices.Equal(below, want) {
+		t.Errorf("small %v,\nwant %v", below, want)
+	}
+	// The shrunk picture must put faces on both sides of 46, and one face
+	// in both searches, or the test shows nothing.
+	if len(kept) < 20 || len(below) < 3 || same < 1 {
+		t.Errorf("%d kept, %d small, %d small boxes of kept faces: want at least "+
+			"20, 3 and 1", len(kept), len(below), same)
+	}
+	t.Logf("%d found from the window, %d kept, %d small, %d small boxes of kept faces",
+		len(all), len(kept), len(below), same)
 }

@@ -17,7 +17,7 @@ import (
 	"animeface/internal/testdata"
 )
 
-// TestNoMatLeak opens, detects and cuts pictures down every decoding path
+// TestNoMatLeak opens, detects (both ways) and cuts pictures down every decoding path
 // (OpenCV BGR, OpenCV BGRA, OpenCV without alpha plus Go, Go alone) and
 // checks that every Mat is closed. Run it with -tags matprofile.
 func TestNoMatLeak(t *testing.T) {
@@ -53,6 +53,9 @@ func TestNoMatLeak(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := d.Detect(p.Pixels); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := d.DetectAtLeast(p.Pixels, 46); err != nil {
 				t.Fatal(err)
 			}
 			r := image.Rect(-10, -10, 50, 50)
