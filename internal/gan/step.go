@@ -7,6 +7,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"animeface/internal/nn"
 )
 
 // ErrNotFinite is returned when a loss becomes NaN or infinite.
@@ -19,23 +21,27 @@ type losses struct {
 	Z            float64 // the z-predictor's weighted error in the generator step
 }
 
-// stepper runs training iterations: a discriminator graph and a generator
-// graph over one set of parameters.
+// stepper runs training iterations on three graphs over one set of
+// parameters: the generator's, whose run is split around the other two
+// (see nn.Handoff), the discriminator's loss, and the generator's loss
+// through the discriminator.
 type stepper struct {
-	m            *model
-	batch        int
-	disc, gen    *lossGraph
-	adamD, adamG *Adam
+	m                 *model
+	batch             int
+	gen, disc, fooled *lossGraph
+	adamD, adamG      *Adam
 }
 
 // lossGraph is one compiled graph that computes a loss and the gradients
-// of some parameters.
+// of some parameters, or of its generated images.
 type lossGraph struct {
-	vm      G.VM
-	z, real *tensor.Dense // inputs, overwritten in place before each run
-	params  []*param      // what grads belong to
-	grads   []*G.Node
-	norms   []*norm // the batch-norm layers whose statistics a checkpoint keeps
+	vm            G.VM
+	z, real, fake *tensor.Dense // inputs, overwritten in place before each run
+	params        []*param      // what grads belong to, if parameters
+	grads         []*G.Node
+	size          int         // the images' side
+	norms         []*norm     // the batch-norm layers whose statistics a checkpoint keeps
+	handoff       *nn.Handoff // the generator's graph's, nil in the others
 
 	loss, realLogits, fakeLogits G.Value
 	zLoss                        G.Value // nil without a z-predictor
@@ -43,11 +49,11 @@ type lossGraph struct {
 
 // addZLoss adds the z-predictor's error to loss when the model has one.
 func (lg *lossGraph) addZLoss(b *builder, m *model, p map[string]*G.Node,
-	loss, features, z *G.Node) *G.Node {
+	loss, features *G.Node) *G.Node {
 	if !m.arch.ZPredictor || b.err != nil {
 		return loss
 	}
-	zl := b.zLoss(m.predictZ(b, p, features), z)
+	zl := b.zLoss(m.predictZ(b, p, features), lg.zNode(b.g))
 	if b.err == nil {
 		G.Read(zl, &lg.zLoss)
 	}
@@ -57,11 +63,14 @@ func (lg *lossGraph) addZLoss(b *builder, m *model, p map[string]*G.Node,
 func newStepper(m *model, batch int, lr float64) (*stepper, error) {
 	s := &stepper{m: m, batch: batch}
 	var err error
+	if s.gen, err = newGenGraph(m, batch); err != nil {
+		return nil, fmt.Errorf("generator graph: %w", err)
+	}
 	if s.disc, err = newDiscGraph(m, batch); err != nil {
 		return nil, fmt.Errorf("discriminator graph: %w", err)
 	}
-	if s.gen, err = newGenGraph(m, batch); err != nil {
-		return nil, fmt.Errorf("generator graph: %w", err)
+	if s.fooled, err = newFooledGraph(m, batch); err != nil {
+		return nil, fmt.Errorf("generator loss graph: %w", err)
 	}
 	s.adamD = newAdam(lr, sizes(m.disc))
 	s.adamG = newAdam(lr, sizes(m.gen))
@@ -76,29 +85,45 @@ func sizes(ps []*param) []int {
 	return n
 }
 
-// newDiscGraph builds loss_D = softplus(-D(real)) + softplus(D(G(z))) and
+// newGenGraph builds the generator's pass: images G(z), handed off to
+// the other graphs mid-run, and the gradient of the generator's
+// parameters from the gradient the images are handed back. The
+// generator thus runs once an iteration, as in PyTorch, where a graph
+// built whole would run it once for each loss.
+func newGenGraph(m *model, batch int) (*lossGraph, error) {
+	g := G.NewGraph()
+	// Its run waits while the discriminator's graphs run.
+	nn.KeepApart(g)
+	b := &builder{g: g, train: true, learned: names(m.gen)}
+	p := bind(g, m.gen)
+	lg := newInputs(m.arch, batch)
+
+	fake := m.generator(b, p, lg.zNode(g))
+	lg.norms = b.norms
+	if b.err != nil {
+		return nil, b.err
+	}
+	h, loss, err := nn.NewHandoff(fake)
+	if err != nil {
+		return nil, err
+	}
+	lg.handoff = h
+	return lg, lg.compile(g, loss, m.gen, p)
+}
+
+// newDiscGraph builds loss_D = softplus(-D(real)) + softplus(D(fake)) and
 // its gradient with respect to the discriminator's parameters.
-//
-// TODO: the generator's forward pass runs here and again in the generator
-// graph; PyTorch runs it once and keeps its activations for the generator
-// step. Sharing it needs the generator's forward and backward passes to run
-// apart, with the discriminator step between them, while a tape machine
-// runs a graph as a whole: it would take a machine that runs a graph in
-// two parts.
 func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	g := G.NewGraph()
 	b := &builder{g: g, train: true, learned: names(m.disc)}
-	p := bind(g, m.params())
-	lg := newInputs(g, m.arch, batch, true)
+	p := bind(g, m.disc)
+	lg := newInputs(m.arch, batch)
 
-	z := lg.zNode(g)
-	fake := m.generator(b, p, z)
-	first := len(b.norms)
 	realLogits, _ := m.discriminator(b, p, lg.realNode(g))
-	lg.norms = b.norms[first:]
-	fakeLogits, features := m.discriminator(b, p, fake)
+	lg.norms = b.norms
+	fakeLogits, features := m.discriminator(b, p, lg.fakeNode(g))
 	loss := b.discLoss(realLogits, fakeLogits)
-	loss = lg.addZLoss(b, m, p, loss, features, z)
+	loss = lg.addZLoss(b, m, p, loss, features)
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -111,27 +136,36 @@ func newDiscGraph(m *model, batch int) (*lossGraph, error) {
 	return lg, lg.compile(g, loss, m.disc, p)
 }
 
-// newGenGraph builds loss_G = softplus(-D(G(z))) and its gradient with
-// respect to the generator's parameters.
-func newGenGraph(m *model, batch int) (*lossGraph, error) {
-	g := G.NewGraph()
-	b := &builder{g: g, train: true, learned: names(m.gen)}
-	p := bind(g, m.params())
-	lg := newInputs(g, m.arch, batch, false)
+// fakeName names the generated images' node, which the generator's loss
+// is differentiated with respect to.
+const fakeName = "fake"
 
-	z := lg.zNode(g)
-	fake := m.generator(b, p, z)
-	lg.norms = b.norms
+// newFooledGraph builds loss_G = softplus(-D(fake)), how well the
+// generated images fool the discriminator, and its gradient with respect
+// to the images, which goes back to the generator's graph.
+func newFooledGraph(m *model, batch int) (*lossGraph, error) {
+	g := G.NewGraph()
+	b := &builder{g: g, train: true, learned: map[string]bool{fakeName: true}}
+	p := bind(g, m.disc)
+	lg := newInputs(m.arch, batch)
+
+	fake := lg.fakeNode(g)
 	fakeLogits, features := m.discriminator(b, p, fake)
 	loss := b.genLoss(fakeLogits)
-	loss = lg.addZLoss(b, m, p, loss, features, z)
+	loss = lg.addZLoss(b, m, p, loss, features)
 	if b.err != nil {
 		return nil, b.err
 	}
 
 	G.Read(loss, &lg.loss)
 	G.Read(fakeLogits, &lg.fakeLogits)
-	return lg, lg.compile(g, loss, m.gen, p)
+	grads, err := G.Grad(loss, fake)
+	if err != nil {
+		return nil, fmt.Errorf("gradient: %w", err)
+	}
+	lg.grads = grads
+	lg.vm = G.NewTapeMachine(g)
+	return lg, nil
 }
 
 // names returns the set of the names of ps.
@@ -143,16 +177,14 @@ func names(ps []*param) map[string]bool {
 	return set
 }
 
-// newInputs allocates the input tensors of a graph.
-func newInputs(g *G.ExprGraph, arch Arch, batch int, withReal bool) *lossGraph {
-	lg := &lossGraph{
-		z: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batch, arch.Latent)),
-	}
-	if withReal {
-		lg.real = tensor.New(tensor.Of(tensor.Float32),
-			tensor.WithShape(batch, 3, arch.Size, arch.Size))
-	}
-	return lg
+// newInputs returns a graph's inputs: z, whose node the graph makes if it
+// needs it, and images made with their nodes.
+func newInputs(arch Arch, batch int) *lossGraph {
+	return &lossGraph{z: newTensor(batch, arch.Latent), size: arch.Size}
+}
+
+func newTensor(shape ...int) *tensor.Dense {
+	return tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(shape...))
 }
 
 func (lg *lossGraph) zNode(g *G.ExprGraph) *G.Node {
@@ -161,8 +193,22 @@ func (lg *lossGraph) zNode(g *G.ExprGraph) *G.Node {
 }
 
 func (lg *lossGraph) realNode(g *G.ExprGraph) *G.Node {
-	return G.NewTensor(g, G.Float32, 4, G.WithShape(lg.real.Shape()...),
-		G.WithName("real"), G.WithValue(lg.real))
+	n, t := lg.imageNode(g, "real")
+	lg.real = t
+	return n
+}
+
+func (lg *lossGraph) fakeNode(g *G.ExprGraph) *G.Node {
+	n, t := lg.imageNode(g, fakeName)
+	lg.fake = t
+	return n
+}
+
+// imageNode makes an input node of images (batch, 3, size, size).
+func (lg *lossGraph) imageNode(g *G.ExprGraph, name string) (*G.Node, *tensor.Dense) {
+	t := newTensor(lg.z.Shape()[0], 3, lg.size, lg.size)
+	return G.NewTensor(g, G.Float32, 4, G.WithShape(t.Shape()...),
+		G.WithName(name), G.WithValue(t)), t
 }
 
 // compile adds the gradient of loss with respect to params and makes the
@@ -188,51 +234,85 @@ func (lg *lossGraph) run() (float64, []*tensor.Dense, error) {
 	if err := lg.vm.RunAll(); err != nil {
 		return 0, nil, err
 	}
-	loss := scalar(lg.loss)
+	return scalar(lg.loss), lg.gradValues(), nil
+}
+
+func (lg *lossGraph) gradValues() []*tensor.Dense {
 	grads := make([]*tensor.Dense, len(lg.grads))
 	for i, n := range lg.grads {
 		grads[i] = n.Value().(*tensor.Dense)
 	}
-	return loss, grads, nil
+	return grads
 }
+
+// setZ copies z into the graph's z, if it has one.
+func (lg *lossGraph) setZ(z []float32) { copy(lg.z.Data().([]float32), z) }
 
 // step trains on one batch: real holds images (batch, 3, size, size) in
 // [-1, 1], z the latent vectors (batch, latent) of the generated images,
 // used by both the discriminator and the generator steps. Parameters are
 // not updated by a step whose loss is not finite.
 func (s *stepper) step(real, z []float32) (losses, error) {
-	var l losses
+	s.gen.setZ(z)
+	s.disc.setZ(z)
+	s.fooled.setZ(z)
 	copy(s.disc.real.Data().([]float32), real)
-	copy(s.disc.z.Data().([]float32), z)
-	copy(s.gen.z.Data().([]float32), z)
+
+	// The generator's run stops at its images, waits for their gradient
+	// from the other two graphs, then finishes its backward pass.
+	gen := s.gen.handoff
+	defer s.gen.vm.Reset()
+	fake, err := gen.Forward(s.gen.vm)
+	if err != nil {
+		return losses{}, fmt.Errorf("generator: %w", err)
+	}
+	l, dfake, err := s.discriminate(fake.Data().([]float32))
+	if err != nil {
+		gen.Backward(nil)
+		return l, err
+	}
+	if err := gen.Backward(dfake); err != nil {
+		return l, fmt.Errorf("generator step: %w", err)
+	}
+	s.adamG.update(s.m.gen, s.gen.gradValues())
+	return l, nil
+}
+
+// discriminate trains the discriminator on real and generated images,
+// then measures how well the images fool the updated discriminator. It
+// returns the losses and the gradient of the generator's loss with
+// respect to the images.
+func (s *stepper) discriminate(fake []float32) (losses, *tensor.Dense, error) {
+	var l losses
+	copy(s.disc.fake.Data().([]float32), fake)
+	copy(s.fooled.fake.Data().([]float32), fake)
 
 	// The discriminator learns first; the generator then meets the
 	// updated discriminator, as in the DCGAN paper.
 	lossD, grads, err := s.disc.run()
 	if err != nil {
-		return l, fmt.Errorf("discriminator step: %w", err)
+		return l, nil, fmt.Errorf("discriminator step: %w", err)
 	}
 	l.D = lossD
 	l.DReal = meanSigmoid(s.disc.realLogits.Data().([]float32))
 	l.DFake = meanSigmoid(s.disc.fakeLogits.Data().([]float32))
 	if !finite(lossD) {
-		return l, fmt.Errorf("discriminator %w: %v", ErrNotFinite, lossD)
+		return l, nil, fmt.Errorf("discriminator %w: %v", ErrNotFinite, lossD)
 	}
 	s.adamD.update(s.m.disc, grads)
 
-	lossG, grads, err := s.gen.run()
+	lossG, grads, err := s.fooled.run()
 	if err != nil {
-		return l, fmt.Errorf("generator step: %w", err)
+		return l, nil, fmt.Errorf("generator step: %w", err)
 	}
 	l.G = lossG
-	if s.gen.zLoss != nil {
-		l.Z = scalar(s.gen.zLoss)
+	if s.fooled.zLoss != nil {
+		l.Z = scalar(s.fooled.zLoss)
 	}
 	if !finite(lossG) {
-		return l, fmt.Errorf("generator %w: %v", ErrNotFinite, lossG)
+		return l, nil, fmt.Errorf("generator %w: %v", ErrNotFinite, lossG)
 	}
-	s.adamG.update(s.m.gen, grads)
-	return l, nil
+	return l, grads[0], nil
 }
 
 func scalar(v G.Value) float64 {
@@ -265,7 +345,7 @@ func newSampler(m *model, batch int) (*sampler, error) {
 	g := G.NewGraph()
 	b := &builder{g: g, train: true}
 	p := bind(g, m.gen)
-	lg := newInputs(g, m.arch, batch, false)
+	lg := newInputs(m.arch, batch)
 	img := m.generator(b, p, lg.zNode(g))
 	if b.err != nil {
 		return nil, fmt.Errorf("sampler graph: %w", b.err)

@@ -30,7 +30,45 @@ type arena struct {
 	f64  []float64
 }
 
-var outputs = &arena{used: map[weak.Pointer[gorgonia.ExprGraph]]*[2]int{}}
+var outputs = newArena()
+
+func newArena() *arena { return &arena{used: map[weak.Pointer[gorgonia.ExprGraph]]*[2]int{}} }
+
+// apart holds the arenas of the graphs kept apart, one each.
+var apart struct {
+	sync.Mutex
+	arenas map[weak.Pointer[gorgonia.ExprGraph]]*arena
+}
+
+// KeepApart gives g's outputs memory of their own, which the runs of
+// other graphs leave alone, so that g's run may be paused while others
+// run (see Handoff). Call it on a new graph, before adding operations.
+func KeepApart(g *gorgonia.ExprGraph) {
+	apart.Lock()
+	defer apart.Unlock()
+	if apart.arenas == nil {
+		apart.arenas = map[weak.Pointer[gorgonia.ExprGraph]]*arena{}
+	}
+	key := weak.Make(g)
+	if apart.arenas[key] == nil {
+		apart.arenas[key] = newArena()
+		runtime.AddCleanup(g, func(key weak.Pointer[gorgonia.ExprGraph]) {
+			apart.Lock()
+			defer apart.Unlock()
+			delete(apart.arenas, key)
+		}, key)
+	}
+}
+
+// arenaOf returns the arena that holds g's outputs.
+func arenaOf(g *gorgonia.ExprGraph) *arena {
+	apart.Lock()
+	defer apart.Unlock()
+	if a := apart.arenas[weak.Make(g)]; a != nil {
+		return a
+	}
+	return outputs
+}
 
 // dtypeIndex is 0 for float32 and 1 for float64.
 func dtypeIndex(dt tensor.Dtype) (int, bool) {

@@ -50,6 +50,7 @@ func fnType(out int, in ...int) hm.Type {
 type output struct {
 	t        *tensor.Dense
 	reserved bool
+	arena    *arena
 	dt       tensor.Dtype
 	off      int
 }
@@ -57,8 +58,9 @@ type output struct {
 // newOutput reserves room in the arena for an output of the node's dtype
 // and shape s in the node's graph.
 func newOutput(n *gorgonia.Node, s tensor.Shape) output {
-	off, ok := outputs.reserve(n.Graph(), n.Dtype(), s.TotalSize())
-	return output{reserved: ok, dt: n.Dtype(), off: off}
+	a := arenaOf(n.Graph())
+	off, ok := a.reserve(n.Graph(), n.Dtype(), s.TotalSize())
+	return output{reserved: ok, arena: a, dt: n.Dtype(), off: off}
 }
 
 // get returns the output tensor for dtype dt and shape s. Its contents
@@ -66,9 +68,9 @@ func newOutput(n *gorgonia.Node, s tensor.Shape) output {
 func (o *output) get(dt tensor.Dtype, s tensor.Shape) *tensor.Dense {
 	if o.reserved && dt == o.dt {
 		if dt == tensor.Float32 {
-			return o.wrap(arenaSlice[float32](outputs, o.off, s.TotalSize()), s)
+			return o.wrap(arenaSlice[float32](o.arena, o.off, s.TotalSize()), s)
 		}
-		return o.wrap(arenaSlice[float64](outputs, o.off, s.TotalSize()), s)
+		return o.wrap(arenaSlice[float64](o.arena, o.off, s.TotalSize()), s)
 	}
 	if o.t != nil && o.t.Dtype() == dt && o.t.Shape().TotalSize() == s.TotalSize() {
 		return o.reshaped(s)

@@ -68,39 +68,47 @@ func (u upconv) unfold() window {
 // of phase p's 2×2 filter meets.
 func (u upconv) pairOffset(p, a int) int { return ((p/2+a)*3 + p%2) * u.cin }
 
+// The filter rearrangements below run once per operation, on the whole
+// filter (a megabyte and more), so each splits its output channels over
+// the cores: run on one, they were a twentieth of a training step.
+
 // pairFilters rearranges the phase filters fp (cout, cin, 2, 2) into
 // pairs (phase, row a) of cout × 2·cin matrices, column b·cin+ci.
 func pairFilters[T float](u upconv, fp [][]T, pairs []T) {
 	k := 2 * u.cin
-	for p := range 4 {
-		for a := range 2 {
-			dst := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
-			for co := range u.cout {
-				for ci := range u.cin {
-					src := fp[p][(co*u.cin+ci)*4+2*a:]
-					dst[co*k+ci] = src[0]
-					dst[co*k+u.cin+ci] = src[1]
+	split(u.cout, 1, func(lo, hi int) {
+		for p := range 4 {
+			for a := range 2 {
+				dst := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+				for co := lo; co < hi; co++ {
+					for ci := range u.cin {
+						src := fp[p][(co*u.cin+ci)*4+2*a:]
+						dst[co*k+ci] = src[0]
+						dst[co*k+u.cin+ci] = src[1]
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // unpairFilters is the inverse of pairFilters.
 func unpairFilters[T float](u upconv, pairs []T, fp [][]T) {
 	k := 2 * u.cin
-	for p := range 4 {
-		for a := range 2 {
-			src := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
-			for co := range u.cout {
-				for ci := range u.cin {
-					dst := fp[p][(co*u.cin+ci)*4+2*a:]
-					dst[0] = src[co*k+ci]
-					dst[1] = src[co*k+u.cin+ci]
+	split(u.cout, 1, func(lo, hi int) {
+		for p := range 4 {
+			for a := range 2 {
+				src := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+				for co := lo; co < hi; co++ {
+					for ci := range u.cin {
+						dst := fp[p][(co*u.cin+ci)*4+2*a:]
+						dst[0] = src[co*k+ci]
+						dst[1] = src[co*k+u.cin+ci]
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // taps[parity][a] lists the rows (or columns) of the 3×3 filter that
@@ -109,46 +117,50 @@ var taps = [2][2][]int{{{0}, {1, 2}}, {{0, 1}, {2}}}
 
 // phaseFilters sums the 3×3 filter f into the four 2×2 filters fp.
 func phaseFilters[T float](u upconv, f []T, fp [][]T) {
-	for p := range 4 {
-		py, px := p/2, p%2
-		for k := range u.cout * u.cin {
-			src := f[9*k : 9*k+9]
-			dst := fp[p][4*k : 4*k+4]
-			for a := range 2 {
-				for b := range 2 {
-					var s T
-					for _, ky := range taps[py][a] {
-						for _, kx := range taps[px][b] {
-							s += src[3*ky+kx]
+	split(u.cout, 1, func(lo, hi int) {
+		for p := range 4 {
+			py, px := p/2, p%2
+			for k := lo * u.cin; k < hi*u.cin; k++ {
+				src := f[9*k : 9*k+9]
+				dst := fp[p][4*k : 4*k+4]
+				for a := range 2 {
+					for b := range 2 {
+						var s T
+						for _, ky := range taps[py][a] {
+							for _, kx := range taps[px][b] {
+								s += src[3*ky+kx]
+							}
 						}
+						dst[2*a+b] = s
 					}
-					dst[2*a+b] = s
 				}
 			}
 		}
-	}
+	})
 }
 
 // foldFilters is the adjoint of phaseFilters: it adds the four 2×2
 // filter gradients dfp back onto the 3×3 taps they came from, into df.
 func foldFilters[T float](u upconv, dfp [][]T, df []T) {
-	clear(df)
-	for p := range 4 {
-		py, px := p/2, p%2
-		for k := range u.cout * u.cin {
-			src := dfp[p][4*k : 4*k+4]
-			dst := df[9*k : 9*k+9]
-			for a := range 2 {
-				for b := range 2 {
-					for _, ky := range taps[py][a] {
-						for _, kx := range taps[px][b] {
-							dst[3*ky+kx] += src[2*a+b]
+	split(u.cout, 1, func(lo, hi int) {
+		clear(df[9*lo*u.cin : 9*hi*u.cin])
+		for p := range 4 {
+			py, px := p/2, p%2
+			for k := lo * u.cin; k < hi*u.cin; k++ {
+				src := dfp[p][4*k : 4*k+4]
+				dst := df[9*k : 9*k+9]
+				for a := range 2 {
+					for b := range 2 {
+						for _, ky := range taps[py][a] {
+							for _, kx := range taps[px][b] {
+								dst[3*ky+kx] += src[2*a+b]
+							}
 						}
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // scatterPhase writes the phase p outputs of one sample into their
