@@ -1,7 +1,7 @@
 package gan
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -13,8 +13,9 @@ import (
 	"animeface/internal/atomicfile"
 )
 
-// checkpointVersion changes when the checkpoint layout does.
-const checkpointVersion = 1
+// checkpointVersion changes when the checkpoint layout does. Version 2
+// writes the tensors as messages of their own.
+const checkpointVersion = 2
 
 // ErrNoCheckpoint is returned when a run folder holds no checkpoint.
 var ErrNoCheckpoint = errors.New("no checkpoint")
@@ -53,16 +54,28 @@ func checkpointName(step int) string { return fmt.Sprintf("step-%08d.ckpt", step
 // saveCheckpoint writes c atomically into the run's checkpoint folder and
 // removes all but the newest keep checkpoints. It returns the file's path.
 func saveCheckpoint(run string, c *checkpoint, keep int) (string, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
-		return "", fmt.Errorf("encode checkpoint: %w", err)
-	}
 	dir := checkpointDir(run)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint folder: %w", err)
 	}
 	path := filepath.Join(dir, checkpointName(c.Step))
-	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+
+	// Encoded straight into the file, a tensor at a time: gob holds a
+	// whole message in memory, and one message of every tensor would add
+	// the checkpoint's size, some hundred megabytes, to the run's peak.
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("write checkpoint: %w", err)
+	}
+	defer f.Abort()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := encodeCheckpoint(gob.NewEncoder(w), c); err != nil {
+		return "", fmt.Errorf("encode checkpoint: %w", err)
+	}
+	if err := w.Flush(); err != nil {
+		return "", fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := f.Commit(0o644); err != nil {
 		return "", fmt.Errorf("write checkpoint: %w", err)
 	}
 
@@ -114,29 +127,90 @@ func newestCheckpoint(run string) (string, error) {
 
 // loadCheckpoint reads a checkpoint file.
 func loadCheckpoint(path string) (*checkpoint, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	}
-	var c checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+	defer f.Close()
+	c, err := decodeCheckpoint(gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)))
+	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s is damaged: %w", path, err)
 	}
+	return c, nil
+}
+
+// encodeCheckpoint writes c as a header, the checkpoint without its
+// tensors, then each tensor as a message: the parameters, then the
+// moments of each optimiser.
+func encodeCheckpoint(enc *gob.Encoder, c *checkpoint) error {
+	head := *c
+	head.Params = make([]savedTensor, len(c.Params))
+	for i, p := range c.Params {
+		head.Params[i] = savedTensor{Name: p.Name, Shape: p.Shape}
+	}
+	// Empty moments, which keep their number.
+	head.AdamD, head.AdamG = withoutMoments(c.AdamD), withoutMoments(c.AdamG)
+	if err := enc.Encode(&head); err != nil {
+		return err
+	}
+	for _, t := range tensorsOf(c) {
+		if err := enc.Encode(*t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeCheckpoint reads what encodeCheckpoint wrote.
+func decodeCheckpoint(dec *gob.Decoder) (*checkpoint, error) {
+	var c checkpoint
+	if err := dec.Decode(&c); err != nil {
+		return nil, err
+	}
 	if c.Version != checkpointVersion {
-		return nil, fmt.Errorf("checkpoint %s has version %d, want %d",
-			path, c.Version, checkpointVersion)
+		return nil, fmt.Errorf("version %d, want %d", c.Version, checkpointVersion)
+	}
+	if c.AdamD == nil || c.AdamG == nil {
+		return nil, errors.New("no optimiser state")
+	}
+	for i, t := range tensorsOf(&c) {
+		if err := dec.Decode(t); err != nil {
+			return nil, fmt.Errorf("tensor %d: %w", i, err)
+		}
 	}
 	return &c, nil
 }
 
-// saveParams copies the values of ps.
+// tensorsOf lists the large slices of c in the order they are written.
+func tensorsOf(c *checkpoint) []*[]float32 {
+	var ts []*[]float32
+	for i := range c.Params {
+		ts = append(ts, &c.Params[i].Data)
+	}
+	for _, a := range []*Adam{c.AdamD, c.AdamG} {
+		for i := range a.M {
+			ts = append(ts, &a.M[i], &a.V[i])
+		}
+	}
+	return ts
+}
+
+// withoutMoments returns a copy of a whose moments are empty slices.
+func withoutMoments(a *Adam) *Adam {
+	b := *a
+	b.M, b.V = make([][]float32, len(a.M)), make([][]float32, len(a.V))
+	return &b
+}
+
+// saveParams returns the values of ps for a checkpoint, sharing their
+// memory: encode them before the next step changes them.
 func saveParams(ps []*param) []savedTensor {
 	out := make([]savedTensor, len(ps))
 	for i, p := range ps {
 		out[i] = savedTensor{
 			Name:  p.name,
 			Shape: append([]int(nil), p.value.Shape()...),
-			Data:  append([]float32(nil), p.value.Data().([]float32)...),
+			Data:  p.value.Data().([]float32),
 		}
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"animeface/internal/progress"
@@ -68,6 +69,9 @@ func Train(ctx context.Context, o Options, log *slog.Logger) (Summary, error) {
 		return sum, err
 	}
 
+	// Decoding left garbage the size of the dataset; the model's buffers
+	// come next, and the peak should not be the sum of the two.
+	debug.FreeOSMemory()
 	s, err := newSession(o, fs, ckpt, log)
 	if err != nil {
 		return sum, err
