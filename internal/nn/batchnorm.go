@@ -131,23 +131,19 @@ func (op *bnOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 func (op *bnOp) DiffWRT(int) []bool { return []bool{true, !op.noParam, !op.noParam} }
 
 func (op *bnOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	sumsOp := &bnSumsOp{fwd: op, out: newOutput(grad, tensor.Shape{2, op.x[1]})}
-	sums, err := gorgonia.ApplyOp(sumsOp, in[0], in[1], in[2], grad)
+	back := &bnGradOp{fwd: op, out: newOutput(grad, op.x)}
+	dx, err := gorgonia.ApplyOp(back, in[0], in[1], in[2], grad)
 	if err != nil {
 		return nil, fmt.Errorf("batch norm gradient: %w", err)
 	}
-	grads := make(gorgonia.Nodes, 3)
-	args := gorgonia.Nodes{in[0], in[1], in[2], grad, sums}
-	dx := &bnInputGradOp{fwd: op, out: newOutput(grad, op.x)}
-	if grads[0], err = gorgonia.ApplyOp(dx, args...); err != nil {
-		return nil, fmt.Errorf("batch norm gradient: %w", err)
-	}
+	grads := gorgonia.Nodes{dx, nil, nil}
 	if op.noParam {
 		return grads, nil
 	}
 	for i := range 2 {
-		pick := &rowOp{row: i, rows: 2, shape: op.param, out: newOutput(grad, op.param)}
-		if grads[1+i], err = gorgonia.ApplyOp(pick, sums); err != nil {
+		pick := &bnParamGradOp{back: back, row: i, shape: op.param,
+			out: newOutput(grad, op.param)}
+		if grads[1+i], err = gorgonia.ApplyOp(pick, dx); err != nil {
 			return nil, fmt.Errorf("batch norm gradient: %w", err)
 		}
 	}
@@ -215,127 +211,81 @@ func growFloats(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-// bnSumsOp computes, per channel, the sums Σ dpre·x̂ and Σ dpre over the
-// batch, dpre being the gradient before the activation and x̂ the
-// normalised input: the gradients of scale and bias, and a term of the
-// input's. Inputs x, scale, bias, dy; output (2, channels).
-type bnSumsOp struct {
+// bnGradOp computes the gradient of a batch norm's input, and on the
+// way the sums that are the gradients of its scale and bias, which it
+// keeps for bnParamGradOp: inputs x, scale, bias, dy, output dx. One
+// operation does both so that each channel's x and dy are read from
+// memory once, the second pass over them finding them in cache.
+type bnGradOp struct {
 	opBase
 	fwd *bnOp
 	out output
+	// sums[ch] is Σ dpre·x̂ and sums[c+ch] Σ dpre, dpre being the gradient
+	// before the activation; set by each run.
+	sums []float64
 }
 
-func (op *bnSumsOp) Arity() int    { return 4 }
-func (op *bnSumsOp) Type() hm.Type { p := op.fwd.param.Dims(); return fnType(2, 4, p, p, 4) }
-func (op *bnSumsOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{2, op.fwd.x[1]}, nil
-}
-func (op *bnSumsOp) String() string        { return "BatchNormSums" + op.fwd.String() }
-func (op *bnSumsOp) Hashcode() uint32      { return hashString(op) }
-func (op *bnSumsOp) WriteHash(h hash.Hash) { writeHash(h, op) }
-
-func (op *bnSumsOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	f := op.fwd
-	in, dt, err := inputs("batch norm sums", vals, f.x, f.param, f.param, f.x)
-	if err != nil {
-		return nil, err
-	}
-	sums := op.out.get(dt, tensor.Shape{2, f.x[1]})
-	if dt == tensor.Float32 {
-		bnSums(f, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
-			data[float32](in[3]), data[float32](sums))
-	} else {
-		bnSums(f, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
-			data[float64](in[3]), data[float64](sums))
-	}
-	return sums, nil
-}
-
-// bnSums fills sums[0] with Σ dpre·x̂ and sums[1] with Σ dpre per channel.
-func bnSums[T float](op *bnOp, x, scale, bias, dy, sums []T) {
-	n, c, hw := op.planes()
-	parallel(c, func(_, ch int) {
-		mean, inv := op.mean[ch], op.invStd[ch]
-		a, b := affine(scale[ch], bias[ch], mean, inv)
-		// dpre is computed a stretch at a time, on the stack.
-		var buf [256]T
-		var sx, s float64
-		for i := range n {
-			off := (i*c + ch) * hw
-			xs, ds := x[off:off+hw], dy[off:off+hw]
-			for lo := 0; lo < hw; lo += len(buf) {
-				hi := min(hw, lo+len(buf))
-				dpre := buf[:hi-lo]
-				gradient(op.act, dpre, ds[lo:hi], xs[lo:hi], a, b)
-				for j, v := range xs[lo:hi] {
-					dp := float64(dpre[j])
-					sx += dp * (float64(v) - mean) * inv
-					s += dp
-				}
-			}
-		}
-		sums[ch], sums[c+ch] = T(sx), T(s)
-	})
-}
-
-// bnInputGradOp computes the gradient of a batch norm's input: inputs x,
-// scale, bias, dy and the sums of bnSumsOp, output dx.
-type bnInputGradOp struct {
-	opBase
-	fwd *bnOp
-	out output
-}
-
-func (op *bnInputGradOp) Arity() int { return 5 }
-func (op *bnInputGradOp) Type() hm.Type {
+func (op *bnGradOp) Arity() int { return 4 }
+func (op *bnGradOp) Type() hm.Type {
 	p := op.fwd.param.Dims()
-	return fnType(4, 4, p, p, 4, 2)
+	return fnType(4, 4, p, p, 4)
 }
-func (op *bnInputGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+func (op *bnGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.fwd.x, nil
 }
-func (op *bnInputGradOp) String() string {
-	return "BatchNormInputGrad" + op.fwd.String()
-}
-func (op *bnInputGradOp) Hashcode() uint32      { return hashString(op) }
-func (op *bnInputGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+func (op *bnGradOp) String() string        { return "BatchNormGrad" + op.fwd.String() }
+func (op *bnGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *bnGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
-func (op *bnInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+func (op *bnGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	f := op.fwd
-	in, dt, err := inputs("batch norm input gradient", vals, f.x, f.param, f.param, f.x,
-		tensor.Shape{2, f.x[1]})
+	in, dt, err := inputs("batch norm gradient", vals, f.x, f.param, f.param, f.x)
 	if err != nil {
 		return nil, err
 	}
 	dx := op.out.get(dt, f.x)
+	op.sums = growFloats(op.sums, 2*f.x[1])
 	if dt == tensor.Float32 {
-		bnInputGrad(f, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
-			data[float32](in[3]), data[float32](in[4]), data[float32](dx))
+		bnGrad(op, data[float32](in[0]), data[float32](in[1]), data[float32](in[2]),
+			data[float32](in[3]), data[float32](dx))
 	} else {
-		bnInputGrad(f, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
-			data[float64](in[3]), data[float64](in[4]), data[float64](dx))
+		bnGrad(op, data[float64](in[0]), data[float64](in[1]), data[float64](in[2]),
+			data[float64](in[3]), data[float64](dx))
 	}
 	return dx, nil
 }
 
-// bnInputGrad computes dx = scale·invStd·(dpre − (Σdpre + x̂·Σdpre·x̂)/count)
-// with batch statistics, and scale·invStd·dpre with running ones.
-func bnInputGrad[T float](op *bnOp, x, scale, bias, dy, sums, dx []T) {
-	n, c, hw := op.planes()
+// bnGrad computes, per channel, dpre into dx and the sums Σ dpre·x̂ and
+// Σ dpre, then dx = scale·invStd·(dpre − (Σdpre + x̂·Σdpre·x̂)/count) with
+// batch statistics, or scale·invStd·dpre with running ones.
+func bnGrad[T float](op *bnGradOp, x, scale, bias, dy, dx []T) {
+	f := op.fwd
+	n, c, hw := f.planes()
 	count := float64(n * hw)
 	parallel(c, func(_, ch int) {
-		mean, inv := op.mean[ch], op.invStd[ch]
+		mean, inv := f.mean[ch], f.invStd[ch]
 		a, b := affine(scale[ch], bias[ch], mean, inv)
+		var sx, s float64
+		for i := range n {
+			off := (i*c + ch) * hw
+			xs, dst := x[off:off+hw], dx[off:off+hw]
+			gradient(f.act, dst, dy[off:off+hw], xs, a, b)
+			for j, v := range xs {
+				dp := float64(dst[j])
+				sx += dp * (float64(v) - mean) * inv
+				s += dp
+			}
+		}
+		op.sums[ch], op.sums[c+ch] = sx, s
+
 		var meanDp, meanDpX float64
-		if op.used {
-			meanDpX, meanDp = float64(sums[ch])/count, float64(sums[c+ch])/count
+		if f.used {
+			meanDpX, meanDp = sx/count, s/count
 		}
 		k := float64(scale[ch]) * inv
 		for i := range n {
 			off := (i*c + ch) * hw
 			dst := dx[off : off+hw]
-			// dx holds dpre first, then the gradient, in place.
-			gradient(op.act, dst, dy[off:off+hw], x[off:off+hw], a, b)
 			for j, v := range x[off : off+hw] {
 				xhat := (float64(v) - mean) * inv
 				dst[j] = T(k * (float64(dst[j]) - meanDp - xhat*meanDpX))
@@ -344,37 +294,45 @@ func bnInputGrad[T float](op *bnOp, x, scale, bias, dy, sums, dx []T) {
 	})
 }
 
-// rowOp picks row `row` of a (rows, k) matrix and gives it the given
-// shape: how the gradients of scale and bias come out of bnSumsOp.
-type rowOp struct {
+// bnParamGradOp returns the gradient of a batch norm's scale (row 0) or
+// bias (row 1), which bnGradOp computed. Its input is bnGradOp's output,
+// only so that it runs after it.
+type bnParamGradOp struct {
 	opBase
-	row, rows int
-	shape     tensor.Shape
-	out       output
+	back  *bnGradOp
+	row   int
+	shape tensor.Shape
+	out   output
 }
 
-func (op *rowOp) Arity() int    { return 1 }
-func (op *rowOp) Type() hm.Type { return fnType(op.shape.Dims(), 2) }
-func (op *rowOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+func (op *bnParamGradOp) Arity() int    { return 1 }
+func (op *bnParamGradOp) Type() hm.Type { return fnType(op.shape.Dims(), 4) }
+func (op *bnParamGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.shape, nil
 }
-func (op *rowOp) String() string {
-	return fmt.Sprintf("Row%d/%d%v", op.row, op.rows, op.shape)
+func (op *bnParamGradOp) String() string {
+	return fmt.Sprintf("BatchNormParamGrad%d%v", op.row, op.back.fwd.String())
 }
-func (op *rowOp) Hashcode() uint32      { return hashString(op) }
-func (op *rowOp) WriteHash(h hash.Hash) { writeHash(h, op) }
+func (op *bnParamGradOp) Hashcode() uint32      { return hashString(op) }
+func (op *bnParamGradOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
-func (op *rowOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	k := op.shape.TotalSize()
-	in, dt, err := inputs("row", vals, tensor.Shape{op.rows, k})
+func (op *bnParamGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	_, dt, err := inputs("batch norm parameter gradient", vals, op.back.fwd.x)
 	if err != nil {
 		return nil, err
 	}
-	out := op.out.get(dt, op.shape)
-	if dt == tensor.Float32 {
-		copy(data[float32](out), data[float32](in[0])[op.row*k:])
-	} else {
-		copy(data[float64](out), data[float64](in[0])[op.row*k:])
+	c := op.back.fwd.x[1]
+	if len(op.back.sums) != 2*c {
+		return nil, fmt.Errorf("batch norm parameter gradient: no sums for %d channels", c)
 	}
-	return out, nil
+	sums := op.back.sums[op.row*c : (op.row+1)*c]
+	g := op.out.get(dt, op.shape)
+	if dt == tensor.Float32 {
+		for i, v := range sums {
+			data[float32](g)[i] = float32(v)
+		}
+	} else {
+		copy(data[float64](g), sums)
+	}
+	return g, nil
 }
