@@ -15,11 +15,13 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// This file measures one training iteration (a discriminator step then a
-// generator step, each its own graph, as the trainer runs them) of the
-// default 64×64 DCGAN at batch 64, once with gorgonia's stock operations
-// and once with this package's. testdata/dcgan_torch.py is the same model
-// and iteration in PyTorch.
+// This file measures one training iteration of the default 64×64 DCGAN
+// at batch 64, as the trainer runs it: the generator's graph stops at its
+// images (Handoff), the discriminator's step and the generator's loss run
+// on them in graphs of their own, and the generator's backward pass
+// finishes with the gradient handed back. It runs once with gorgonia's
+// stock operations and once with this package's. testdata/dcgan_torch.py
+// is the same model and iteration in PyTorch.
 //
 //	go test ./internal/nn -run '^$' -bench DCGAN -benchtime 5x
 
@@ -123,17 +125,29 @@ func newDCGAN(batch int) *dcgan {
 	return m
 }
 
-// graph is one compiled loss and the gradients of the parameters it trains.
+// graph is one compiled loss and the gradients of the parameters it trains
+// (or of its images, for the generator's loss).
 type graph struct {
-	vm     gorgonia.VM
-	train  []string
-	grads  gorgonia.Nodes
-	inputs map[string]*tensor.Dense
+	vm      gorgonia.VM
+	train   []string
+	grads   gorgonia.Nodes
+	inputs  map[string]*tensor.Dense
+	handoff *Handoff
 }
 
-// build makes the discriminator's (disc) or the generator's graph.
-func (m *dcgan) build(l layers, disc bool) *graph {
+// The three graphs of an iteration.
+const (
+	genGraph = iota
+	discGraph
+	fooledGraph
+)
+
+// build makes one of the iteration's graphs.
+func (m *dcgan) build(l layers, kind int) *graph {
 	g := gorgonia.NewGraph()
+	if kind == genGraph {
+		KeepApart(g)
+	}
 	gr := &graph{inputs: map[string]*tensor.Dense{}}
 	p := map[string]*gorgonia.Node{}
 	for name, v := range m.values {
@@ -147,17 +161,18 @@ func (m *dcgan) build(l layers, disc bool) *graph {
 	gen := func(z *gorgonia.Node) *gorgonia.Node {
 		x := gorgonia.Must(gorgonia.Mul(z, p["g.fc.w"]))
 		x = gorgonia.Must(gorgonia.Reshape(x, tensor.Shape{m.batch, 512, 4, 4}))
-		x = l.normAct(x, p["g.fc.scale"], p["g.fc.shift"], ReLU, disc)
+		x = l.normAct(x, p["g.fc.scale"], p["g.fc.shift"], ReLU, false)
 		for i := 1; i <= 3; i++ {
 			x = l.upconv(x, p[fmt.Sprintf("g.up%d.w", i)])
 			x = l.normAct(x, p[fmt.Sprintf("g.up%d.scale", i)], p[fmt.Sprintf("g.up%d.shift", i)],
-				ReLU, disc)
+				ReLU, false)
 		}
 		x = l.upconv(x, p["g.out.w"])
-		return l.biasAct(x, p["g.out.b"], Tanh, disc)
+		return l.biasAct(x, p["g.out.b"], Tanh, false)
 	}
-	// In the generator's graph the discriminator is not trained: its
+	// In the generator's loss the discriminator is not trained: its
 	// filters need no gradient. In the discriminator's, its input needs none.
+	disc := kind == discGraph
 	dis := func(x *gorgonia.Node) *gorgonia.Node {
 		x = l.conv(x, p["d.conv1.w"], 2, 1, !disc, disc)
 		x = l.biasAct(x, p["d.conv1.b"], LeakyReLU(0.2), !disc)
@@ -174,18 +189,26 @@ func (m *dcgan) build(l layers, disc bool) *graph {
 		return gorgonia.Must(gorgonia.Mean(gorgonia.Must(gorgonia.Softplus(x))))
 	}
 
-	fake := dis(gen(input("z", m.batch, 100)))
 	var loss *gorgonia.Node
-	if disc {
+	var wrt gorgonia.Nodes
+	switch kind {
+	case genGraph:
+		var err error
+		if gr.handoff, loss, err = NewHandoff(gen(input("z", m.batch, 100))); err != nil {
+			panic(err)
+		}
+		gr.train = m.gen
+	case discGraph:
 		real := dis(input("real", m.batch, 3, 64, 64))
+		fake := dis(input("fake", m.batch, 3, 64, 64))
 		loss = gorgonia.Must(gorgonia.Add(meanSoftplus(gorgonia.Must(gorgonia.Neg(real))),
 			meanSoftplus(fake)))
 		gr.train = m.disc
-	} else {
-		loss = meanSoftplus(gorgonia.Must(gorgonia.Neg(fake)))
-		gr.train = m.gen
+	case fooledGraph:
+		fake := input("fake", m.batch, 3, 64, 64)
+		loss = meanSoftplus(gorgonia.Must(gorgonia.Neg(dis(fake))))
+		wrt = gorgonia.Nodes{fake}
 	}
-	var wrt gorgonia.Nodes
 	for _, name := range gr.train {
 		wrt = append(wrt, p[name])
 	}
@@ -197,18 +220,37 @@ func (m *dcgan) build(l layers, disc bool) *graph {
 	return gr
 }
 
-// step runs the graph and takes a plain gradient step on its parameters.
-func (m *dcgan) step(gr *graph) error {
-	defer gr.vm.Reset()
-	if err := gr.vm.RunAll(); err != nil {
-		return err
-	}
+// update takes a plain gradient step on the graph's parameters.
+func (m *dcgan) update(gr *graph) {
 	for i, name := range gr.train {
 		p := m.values[name].Data().([]float32)
 		for j, v := range gr.grads[i].Value().Data().([]float32) {
 			p[j] -= 2e-4 * v
 		}
 	}
+}
+
+// iteration runs the three graphs of one training iteration.
+func (m *dcgan) iteration(gen, disc, fooled *graph) error {
+	defer gen.vm.Reset()
+	fake, err := gen.handoff.Forward(gen.vm)
+	if err != nil {
+		return err
+	}
+	copy(disc.inputs["fake"].Data().([]float32), fake.Data().([]float32))
+	copy(fooled.inputs["fake"].Data().([]float32), fake.Data().([]float32))
+	for _, gr := range []*graph{disc, fooled} {
+		if err := gr.vm.RunAll(); err != nil {
+			gen.handoff.Backward(nil)
+			return err
+		}
+		gr.vm.Reset()
+		m.update(gr)
+	}
+	if err := gen.handoff.Backward(fooled.grads[0].Value().(*tensor.Dense)); err != nil {
+		return err
+	}
+	m.update(gen)
 	return nil
 }
 
@@ -221,9 +263,10 @@ func BenchmarkDCGANStep(b *testing.B) {
 			useBLAS(v.name == "fast")
 			const batch = 64
 			m := newDCGAN(batch)
-			disc, gen := m.build(v.l, true), m.build(v.l, false)
+			gen, disc := m.build(v.l, genGraph), m.build(v.l, discGraph)
+			fooled := m.build(v.l, fooledGraph)
 			rng := rand.New(rand.NewPCG(2, 2))
-			for _, gr := range []*graph{disc, gen} {
+			for _, gr := range []*graph{gen, disc} {
 				for _, t := range gr.inputs {
 					for i, d := 0, t.Data().([]float32); i < len(d); i++ {
 						d[i] = float32(rng.NormFloat64() * 0.5)
@@ -231,10 +274,7 @@ func BenchmarkDCGANStep(b *testing.B) {
 				}
 			}
 			iteration := func() {
-				if err := m.step(disc); err != nil {
-					b.Fatal(err)
-				}
-				if err := m.step(gen); err != nil {
+				if err := m.iteration(gen, disc, fooled); err != nil {
 					b.Fatal(err)
 				}
 			}
