@@ -173,6 +173,15 @@ func scatterBlock[T float](dst, src []T, rows, n, count int) {
 // convForward computes y = filter ⊛ x one block of samples per goroutine
 // at a time.
 func convForward[T float](c conv, x, filter, y []T) {
+	if c.win.whole() {
+		// Each sample is its own unfolded column: y = x·filterᵀ.
+		k := c.win.rows()
+		split(c.n, 1, func(lo, hi int) {
+			gemm(false, true, hi-lo, c.cout, k, 1, x[lo*k:], k, filter, k, 0,
+				y[lo*c.cout:], c.cout)
+		})
+		return
+	}
 	ws := acquire()
 	defer release(ws)
 	win := c.win
@@ -234,6 +243,15 @@ func (op *convInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 
 // convInputGrad computes dx = filterᵀ·dy, folded back onto the input.
 func convInputGrad[T float](c conv, filter, dy, dx []T) {
+	if c.win.whole() {
+		// dx = dy·filter, sample by sample.
+		k := c.win.rows()
+		split(c.n, 1, func(lo, hi int) {
+			gemm(false, false, hi-lo, k, c.cout, 1, dy[lo*c.cout:], c.cout, filter, k, 0,
+				dx[lo*k:], k)
+		})
+		return
+	}
 	ws := acquire()
 	defer release(ws)
 	win := c.win
@@ -296,6 +314,14 @@ func (op *convFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 // convFilterGrad computes df = Σ dy·colᵀ over the batch, each goroutine
 // summing its blocks into its own part, the parts added at the end.
 func convFilterGrad[T float](c conv, x, dy, df []T) {
+	if c.win.whole() {
+		// df = dyᵀ·x, each goroutine its own columns: no partial sums.
+		k := c.win.rows()
+		split(k, minCols, func(lo, hi int) {
+			gemm(true, false, c.cout, hi-lo, c.n, 1, dy, c.cout, x[lo:], k, 0, df[lo:], k)
+		})
+		return
+	}
 	ws := acquire()
 	defer release(ws)
 	win := c.win

@@ -114,6 +114,13 @@ func im2colAny[T float](g window, x, col []T, ld, off int) {
 	}
 }
 
+// whole reports whether g's kernel covers its whole unpadded input, as
+// a discriminator's last layer does: the one unfolded column of a sample
+// is then the sample itself.
+func (g window) whole() bool {
+	return g.kh == g.h && g.kw == g.w && g.padY == 0 && g.padX == 0 && !g.tapMajor
+}
+
 // halving reports whether g is the convolution that halves a plane of
 // even width, as every layer of a DCGAN discriminator does: a 4-wide
 // kernel at stride 2 with one column of padding.

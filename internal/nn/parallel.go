@@ -79,6 +79,8 @@ func split(n, least int, fn func(lo, hi int)) {
 		return
 	}
 	size := (n + pieces - 1) / pieces
+	// Rounding the size up may leave the last pieces empty: drop them.
+	pieces = (n + size - 1) / size
 	parallel(pieces, func(_, p int) {
 		fn(p*size, min(n, (p+1)*size))
 	})
