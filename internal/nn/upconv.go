@@ -16,7 +16,7 @@ import (
 // of that convolution only ever meets a 2×2 neighbourhood of x, with the
 // 3×3 taps that fall on the same input pixel summed. So the op runs four
 // 2×2 convolutions on x instead of one 3×3 convolution on 4× as many
-// pixels: 2.25× fewer multiplications and a smaller unfolded matrix.
+// pixels: 2.25× fewer multiplications, and less or nothing to unfold.
 // opts.Stride and opts.Pad must be zero.
 func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) {
 	xs, fs := x.Shape(), filter.Shape()
@@ -39,13 +39,19 @@ func UpConv(x, filter *gorgonia.Node, opts ConvOptions) (*gorgonia.Node, error) 
 	return y, nil
 }
 
-// upconv is the geometry of an upsampling convolution. One unfolding of
-// the nine 3×3 taps around each input pixel, in tap-major order, serves
-// the four phases: row a of a phase's 2×2 filter meets two adjacent taps,
-// a block of 2·cin unfolded rows, so each phase is two matrix products.
+// upconv is the geometry of an upsampling convolution. Planes at least
+// implicitMinWidth wide take the implicit products of upconvimplicit.go.
+// Narrower ones are unfolded: one unfolding of the nine 3×3 taps around
+// each input pixel, in tap-major order, serves the four phases: row a of
+// a phase's 2×2 filter meets two adjacent taps, a block of 2·cin unfolded
+// rows, so each phase is two matrix products.
 //
-// TODO: for large planes an implicit product over shifted views of one
-// padded copy of the input would need no unfolding at all.
+// TODO: small planes could go implicit too if the padded planes of a
+// block of samples lay end to end per channel, so that one view spans
+// the block, as the unfolded blocks do; the padding lines and columns
+// would then be junk outputs, 1.56× the products at 8×8 and 2.25× at
+// 4×4, in exchange for no nine-fold unfolding. At 8×8, one sample at a
+// time, the two ways measured even.
 type upconv struct {
 	n, cin, h, w, cout int
 	noFilter, noInput  bool
@@ -68,47 +74,76 @@ func (u upconv) unfold() window {
 // of phase p's 2×2 filter meets.
 func (u upconv) pairOffset(p, a int) int { return ((p/2+a)*3 + p%2) * u.cin }
 
+// filterLayout says how the taps of the four 2×2 phase filters are laid
+// out as matrices for the products: tap (a, b) of phase p, output channel
+// co, input channel ci at (2p+a)·2·cout·cin + b·tapStep + co·rowLen + ci.
+type filterLayout struct{ tapStep, rowLen int }
+
+// pairLayout holds a cout × 2·cin matrix per phase and filter row a,
+// column b·cin+ci, the two taps of a row meeting adjacent unfolded rows.
+func (u upconv) pairLayout() filterLayout { return filterLayout{u.cin, 2 * u.cin} }
+
+// tapLayout holds a cout × cin matrix per phase and tap, matrix 4p+2a+b.
+func (u upconv) tapLayout() filterLayout { return filterLayout{u.cout * u.cin, u.cin} }
+
 // The filter rearrangements below run once per operation, on the whole
 // filter (a megabyte and more), so each splits its output channels over
 // the cores: run on one, they were a twentieth of a training step.
 
-// pairFilters rearranges the phase filters fp (cout, cin, 2, 2) into
-// pairs (phase, row a) of cout × 2·cin matrices, column b·cin+ci.
-func pairFilters[T float](u upconv, fp [][]T, pairs []T) {
-	k := 2 * u.cin
+// eachRow calls fn for every row of cin taps of the layout: phase p, the
+// first of the row's taps in fp[p] (the others 4 apart), and the row's
+// start in the laid-out filter.
+func (l filterLayout) eachRow(u upconv, fn func(p, from, to int)) {
 	split(u.cout, 1, func(lo, hi int) {
 		for p := range 4 {
-			for a := range 2 {
-				dst := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
+			for t := range 4 {
+				a, b := t/2, t%2
 				for co := lo; co < hi; co++ {
-					for ci := range u.cin {
-						src := fp[p][(co*u.cin+ci)*4+2*a:]
-						dst[co*k+ci] = src[0]
-						dst[co*k+u.cin+ci] = src[1]
-					}
+					fn(p, co*u.cin*4+t, (2*p+a)*2*u.cout*u.cin+b*l.tapStep+co*l.rowLen)
 				}
 			}
 		}
 	})
 }
 
-// unpairFilters is the inverse of pairFilters.
-func unpairFilters[T float](u upconv, pairs []T, fp [][]T) {
-	k := 2 * u.cin
-	split(u.cout, 1, func(lo, hi int) {
-		for p := range 4 {
-			for a := range 2 {
-				src := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
-				for co := lo; co < hi; co++ {
-					for ci := range u.cin {
-						dst := fp[p][(co*u.cin+ci)*4+2*a:]
-						dst[0] = src[co*k+ci]
-						dst[1] = src[co*k+u.cin+ci]
-					}
-				}
-			}
+// layFilters lays the phase filters fp (cout, cin, 2, 2) out as l says.
+func layFilters[T float](u upconv, l filterLayout, fp [][]T, laid []T) {
+	l.eachRow(u, func(p, from, to int) {
+		src, dst := fp[p][from:], laid[to:][:u.cin]
+		for ci := range dst {
+			dst[ci] = src[4*ci]
 		}
 	})
+}
+
+// unlayFilters is the inverse of layFilters.
+func unlayFilters[T float](u upconv, l filterLayout, laid []T, fp [][]T) {
+	l.eachRow(u, func(p, from, to int) {
+		src, dst := laid[to:][:u.cin], fp[p][from:]
+		for ci, v := range src {
+			dst[4*ci] = v
+		}
+	})
+}
+
+// laidFilters returns the phase filters of the 3×3 filter f laid out as
+// l says, in the workspace ws.
+func laidFilters[T float](u upconv, ws *workspace, l filterLayout, f []T) []T {
+	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
+	phaseFilters(u, f, fp)
+	laid := buffers[T](&ws.sums, 1, 16*u.cout*u.cin)[0]
+	layFilters(u, l, fp, laid)
+	return laid
+}
+
+// foldLaid writes into df the 3×3 filter gradient whose phase filter
+// gradients, laid out as l says, are the sum of parts.
+func foldLaid[T float](u upconv, ws *workspace, l filterLayout, parts [][]T, df []T) {
+	sum := buffers[T](&ws.sums, 1, 16*u.cout*u.cin)[0]
+	sumParts(parts, sum)
+	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
+	unlayFilters(u, l, sum, fp)
+	foldFilters(u, fp, df)
 }
 
 // taps[parity][a] lists the rows (or columns) of the 3×3 filter that
@@ -165,28 +200,31 @@ func foldFilters[T float](u upconv, dfp [][]T, df []T) {
 
 // scatterPhase writes the phase p outputs of one sample into their
 // places in the upsampled sample y (c×2h×2w). The phase outputs are c
-// rows of h·w pixels at columns [off, off+h·w) of rows ld long.
-func scatterPhase[T float](h, w, p int, ph []T, ld, off int, y []T) {
+// rows of h lines of pitch ≥ w elements, w of them outputs, at columns
+// [off, off+h·pitch) of rows ld long.
+func scatterPhase[T float](h, w, pitch, p int, ph []T, ld, off int, y []T) {
 	py, px := p/2, p%2
 	for r := range len(y) / (4 * w) {
 		c, i := r/h, r%h
 		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
-		for j, v := range ph[c*ld+off+i*w:][:w] {
+		for j, v := range ph[c*ld+off+i*pitch:][:w] {
 			row[2*j+px] = v
 		}
 	}
 }
 
-// gatherPhase is the inverse of scatterPhase.
-func gatherPhase[T float](h, w, p int, y, ph []T, ld, off int) {
+// gatherPhase is the inverse of scatterPhase. It zeroes the pitch-w
+// elements past the outputs of every line.
+func gatherPhase[T float](h, w, pitch, p int, y, ph []T, ld, off int) {
 	py, px := p/2, p%2
 	for r := range len(y) / (4 * w) {
 		c, i := r/h, r%h
 		row := y[(c*2*h+2*i+py)*2*w:][:2*w]
-		dst := ph[c*ld+off+i*w:][:w]
-		for j := range dst {
-			dst[j] = row[2*j+px]
+		line := ph[c*ld+off+i*pitch:][:pitch]
+		for j := range w {
+			line[j] = row[2*j+px]
 		}
+		clear(line[w:])
 	}
 }
 
@@ -241,15 +279,23 @@ func (op *upconvOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	return grads, nil
 }
 
+// upconvForward computes y, the output of the upsampling convolution of
+// x with the 3×3 filter f.
 func upconvForward[T float](u upconv, x, f, y []T) {
+	if u.implicit() {
+		upconvForwardImplicit(u, x, f, y)
+	} else {
+		upconvForwardUnfolded(u, x, f, y)
+	}
+}
+
+// upconvForwardUnfolded is upconvForward by unfolding blocks of samples.
+func upconvForwardUnfolded[T float](u upconv, x, f, y []T) {
 	ws := acquire()
 	defer release(ws)
 	n, k := u.h*u.w, 2*u.cin
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
-	phaseFilters(u, f, fp)
-	pairs := buffers[T](&ws.sums, 1, 8*u.cout*k)[0]
-	pairFilters(u, fp, pairs)
+	pairs := laidFilters(u, ws, u.pairLayout(), f)
 	win := u.unfold()
 	b := blocks(u.n, n)
 	nw := workers(b.count)
@@ -268,7 +314,7 @@ func upconvForward[T float](u upconv, x, f, y []T) {
 					cols[w][u.pairOffset(p, a)*m:], m, T(a), tmp[w], m)
 			}
 			for s := range count {
-				scatterPhase(u.h, u.w, p, tmp[w], m, s*n, y[(first+s)*yLen:][:yLen])
+				scatterPhase(u.h, u.w, u.w, p, tmp[w], m, s*n, y[(first+s)*yLen:][:yLen])
 			}
 		}
 	})
@@ -307,15 +353,24 @@ func (op *upconvInputGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) 
 	return dx, nil
 }
 
+// upconvInputGrad computes dx, the gradient of the input, from the
+// filter f and the gradient of the output dy.
 func upconvInputGrad[T float](u upconv, f, dy, dx []T) {
+	if u.implicit() {
+		upconvInputGradImplicit(u, f, dy, dx)
+	} else {
+		upconvInputGradUnfolded(u, f, dy, dx)
+	}
+}
+
+// upconvInputGradUnfolded is upconvInputGrad through unfolded blocks of
+// samples folded back onto dx.
+func upconvInputGradUnfolded[T float](u upconv, f, dy, dx []T) {
 	ws := acquire()
 	defer release(ws)
 	n, k := u.h*u.w, 2*u.cin
 	xLen, yLen := u.cin*n, 4*u.cout*n
-	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
-	phaseFilters(u, f, fp)
-	pairs := buffers[T](&ws.sums, 1, 8*u.cout*k)[0]
-	pairFilters(u, fp, pairs)
+	pairs := laidFilters(u, ws, u.pairLayout(), f)
 	win := u.unfold()
 	b := blocks(u.n, n)
 	nw := workers(b.count)
@@ -327,7 +382,7 @@ func upconvInputGrad[T float](u upconv, f, dy, dx []T) {
 		clear(cols[w][:win.rows()*m])
 		for p := range 4 {
 			for s := range count {
-				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
+				gatherPhase(u.h, u.w, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
 			}
 			for a := range 2 {
 				pair := pairs[(2*p+a)*u.cout*k:][:u.cout*k]
@@ -376,9 +431,20 @@ func (op *upconvFilterGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error)
 	return df, nil
 }
 
-// upconvFilterGrad sums, per goroutine, the four phase filter gradients
-// of its samples, adds the goroutines' parts and folds them onto 3×3.
+// upconvFilterGrad computes df, the gradient of the filter, from the
+// input x and the gradient of the output dy.
 func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
+	if u.implicit() {
+		upconvFilterGradImplicit(u, x, dy, df)
+	} else {
+		upconvFilterGradUnfolded(u, x, dy, df)
+	}
+}
+
+// upconvFilterGradUnfolded is upconvFilterGrad by unfolding: it sums, per
+// goroutine, the four phase filter gradients of its samples, adds the
+// goroutines' parts and folds them onto 3×3.
+func upconvFilterGradUnfolded[T float](u upconv, x, dy, df []T) {
 	ws := acquire()
 	defer release(ws)
 	n, k := u.h*u.w, 2*u.cin
@@ -401,7 +467,7 @@ func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
 		}
 		for p := range 4 {
 			for s := range count {
-				gatherPhase(u.h, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
+				gatherPhase(u.h, u.w, u.w, p, dy[(first+s)*yLen:][:yLen], tmp[w], m, s*n)
 			}
 			for a := range 2 {
 				gemm(false, true, u.cout, k, m, 1, tmp[w], m,
@@ -410,9 +476,5 @@ func upconvFilterGrad[T float](u upconv, x, dy, df []T) {
 			}
 		}
 	})
-	sum := buffers[T](&ws.sums, 1, pLen)[0]
-	sumParts(parts, sum)
-	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
-	unpairFilters(u, sum, fp)
-	foldFilters(u, fp, df)
+	foldLaid(u, ws, u.pairLayout(), parts, df)
 }

@@ -17,6 +17,7 @@ var upconvCases = []struct {
 	{"batch 1 one pixel", 1, 2, 1, 1, 1},
 	{"one output channel", 2, 4, 2, 3, 1},
 	{"blocks of small planes", 7, 2, 2, 2, 3},
+	{"implicit products", 2, 3, 5, 17, 3},
 }
 
 func TestUpConvGradients(t *testing.T) {
