@@ -126,7 +126,7 @@ func checkGradients(t *testing.T, inputs []*tensor.Dense, wrt []int, build build
 			d[j] = v
 			want := (plus - minus) / (2 * h)
 			got := res.grads[k][j]
-			if math.Abs(got-want) > tol*max(1, math.Abs(want)) {
+			if !(math.Abs(got-want) <= tol*max(1, math.Abs(want))) {
 				t.Errorf("input %d element %d: gradient %.8g, finite difference %.8g",
 					i, j, got, want)
 			}
@@ -135,7 +135,7 @@ func checkGradients(t *testing.T, inputs []*tensor.Dense, wrt []int, build build
 }
 
 // checkClose fails the test when got and want differ by more than tol,
-// relative to the largest magnitude of want.
+// relative to the largest magnitude of want, or when got is not a number.
 func checkClose(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -146,7 +146,7 @@ func checkClose(t *testing.T, what string, got, want []float64, tol float64) {
 		scale = max(scale, math.Abs(w))
 	}
 	for i := range got {
-		if math.Abs(got[i]-want[i]) > tol*scale {
+		if !(math.Abs(got[i]-want[i]) <= tol*scale) {
 			t.Fatalf("%s[%d] = %.7g, want %.7g (tolerance %g of %g)",
 				what, i, got[i], want[i], tol, scale)
 		}
