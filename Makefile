@@ -56,7 +56,7 @@ bench-train: build
 
 # The training operations layer by layer, stock gorgonia against
 # internal/nn, at batch 64 (compare with benchstat -col /impl), and one
-# training iteration with the nn operations (see README.performance.md).
+# training iteration with the nn operations (see README.md, Performance).
 bench-nn:
 	$(GO) test ./internal/nn -run '^$$' -bench 'Layer|DCGANStep/fast' -benchtime 3x
 
