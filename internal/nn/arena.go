@@ -32,7 +32,9 @@ type arena struct {
 
 var outputs = newArena()
 
-func newArena() *arena { return &arena{used: map[weak.Pointer[gorgonia.ExprGraph]]*[2]int{}} }
+func newArena() *arena {
+	return &arena{used: map[weak.Pointer[gorgonia.ExprGraph]]*[2]int{}}
+}
 
 // apart holds the arenas of the graphs kept apart, one each.
 var apart struct {

@@ -97,7 +97,9 @@ func (op *handoffOp) Type() hm.Type {
 func (op *handoffOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return tensor.ScalarShape(), nil
 }
-func (op *handoffOp) String() string        { return fmt.Sprintf("Handoff%v(%p)", op.x, op.h) }
+func (op *handoffOp) String() string {
+	return fmt.Sprintf("Handoff%v(%p)", op.x, op.h)
+}
 func (op *handoffOp) Hashcode() uint32      { return hashString(op) }
 func (op *handoffOp) WriteHash(h hash.Hash) { writeHash(h, op) }
 
@@ -124,7 +126,8 @@ func (op *handoffOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 
 func (op *handoffOp) DiffWRT(int) []bool { return []bool{true} }
 
-func (op *handoffOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (op *handoffOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes,
+	error) {
 	g := &handoffGradOp{h: op.h, x: op.x, out: newOutput(grad, op.x)}
 	dx, err := gorgonia.ApplyOp(g, grad)
 	if err != nil {
