@@ -14,7 +14,8 @@ import (
 )
 
 // checkpointVersion changes when the checkpoint layout does. Version 2
-// writes the tensors as messages of their own.
+// writes the tensors as messages of their own; version 1, one message of
+// everything, is still read.
 const checkpointVersion = 2
 
 // ErrNoCheckpoint is returned when a run folder holds no checkpoint.
@@ -167,8 +168,13 @@ func decodeCheckpoint(dec *gob.Decoder) (*checkpoint, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, err
 	}
-	if c.Version != checkpointVersion {
-		return nil, fmt.Errorf("version %d, want %d", c.Version, checkpointVersion)
+	switch c.Version {
+	case 1:
+		// One message held everything.
+		return &c, nil
+	case checkpointVersion:
+	default:
+		return nil, fmt.Errorf("version %d, want %d or 1", c.Version, checkpointVersion)
 	}
 	if c.AdamD == nil || c.AdamG == nil {
 		return nil, errors.New("no optimiser state")
