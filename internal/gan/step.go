@@ -245,7 +245,7 @@ func (lg *lossGraph) gradValues() []*tensor.Dense {
 	return grads
 }
 
-// setZ copies z into the graph's z, if it has one.
+// setZ copies z into the graph's latent input (unread where no node uses it).
 func (lg *lossGraph) setZ(z []float32) { copy(lg.z.Data().([]float32), z) }
 
 // step trains on one batch: real holds images (batch, 3, size, size) in
