@@ -83,9 +83,12 @@ func im2col[T float](g window, x, col []T) { im2colAt(g, x, col, g.cols(), 0) }
 // lie inside the image is copied over it: on small planes, a row of four
 // outputs, handling the edges segment by segment cost more than the copy.
 func im2colAt[T float](g window, x, col []T, ld, off int) {
-	if g.halving() {
+	switch {
+	case g.halving():
 		im2colHalving(g, x, col, ld, off)
-	} else {
+	case g.same3():
+		im2colSame3(g, x, col, ld, off)
+	default:
 		im2colAny(g, x, col, ld, off)
 	}
 }
@@ -175,9 +178,12 @@ func col2im[T float](g window, col, dx []T) { col2imAt(g, col, g.cols(), 0, dx) 
 // col2imAt is col2im from columns [off, off+cols) of a matrix whose rows
 // are ld long.
 func col2imAt[T float](g window, col []T, ld, off int, dx []T) {
-	if g.halving() {
+	switch {
+	case g.halving():
 		col2imHalving(g, col, ld, off, dx)
-	} else {
+	case g.same3():
+		col2imSame3(g, col, ld, off, dx)
+	default:
 		col2imAny(g, col, ld, off, dx)
 	}
 }
@@ -234,12 +240,90 @@ func foldHalving[T float](dst, r0, r1, r2, r3 []T) {
 	ow := len(r1)
 	dst = dst[:2*ow]
 	r0, r2, r3 = r0[:ow], r2[:ow], r3[:ow]
-	dst[0] += r1[0]
+	dst[0] += r1[0] + r0[1]
 	dst[2*ow-1] += r2[ow-1]
 	for i := range ow - 1 {
 		dst[2*i+1] += r2[i] + r0[i+1]
 		dst[2*i+2] += r1[i+1] + r3[i]
 	}
+}
+
+// same3 reports whether g is a 3-wide kernel at stride 1 with one column
+// of padding, which keeps the width, as an upsampling convolution's
+// unfolding is.
+func (g window) same3() bool {
+	return g.kw == 3 && g.stride == 1 && g.padX == 1 && g.ow == g.w && g.w >= 2
+}
+
+// im2colSame3 is im2colAt for a same3 window, the three kernel columns
+// unfolded from each input row together: on the 4- and 8-wide planes
+// where it is used, a loop per kernel column costs more than the copy.
+func im2colSame3[T float](g window, x, col []T, ld, off int) {
+	n, w := g.cols(), g.w
+	for ci := range g.c {
+		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := range g.kh {
+			ylo, yhi := g.rowSpan(ky)
+			var r [3][]T
+			for kx := range r {
+				r[kx] = col[g.row(ci, ky, kx)*ld+off:][:n]
+				clear(r[kx][:ylo*w])
+				clear(r[kx][yhi*w:])
+			}
+			for oy := ylo; oy < yhi; oy++ {
+				src := plane[(oy-g.padY+ky)*w:][:w]
+				o := oy * w
+				unfoldSame3(r[0][o:o+w], r[1][o:o+w], r[2][o:o+w], src)
+			}
+		}
+	}
+}
+
+// unfoldSame3 sets r0[i], r1[i], r2[i] to src[i-1], src[i], src[i+1], or
+// to zero where that index is outside src.
+func unfoldSame3[T float](r0, r1, r2, src []T) {
+	w := len(src)
+	r0, r1, r2 = r0[:w], r1[:w], r2[:w]
+	r0[0], r2[w-1] = 0, 0
+	for i, v := range src {
+		r1[i] = v
+	}
+	for i := 1; i < w; i++ {
+		r0[i], r2[i-1] = src[i-1], src[i]
+	}
+}
+
+// col2imSame3 is col2imAt for a same3 window, the three kernel columns
+// folded onto each input row together.
+func col2imSame3[T float](g window, col []T, ld, off int, dx []T) {
+	n, w := g.cols(), g.w
+	for ci := range g.c {
+		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := range g.kh {
+			ylo, yhi := g.rowSpan(ky)
+			var r [3][]T
+			for kx := range r {
+				r[kx] = col[g.row(ci, ky, kx)*ld+off:][:n]
+			}
+			for oy := ylo; oy < yhi; oy++ {
+				dst := plane[(oy-g.padY+ky)*w:][:w]
+				o := oy * w
+				foldSame3(dst, r[0][o:o+w], r[1][o:o+w], r[2][o:o+w])
+			}
+		}
+	}
+}
+
+// foldSame3 is the adjoint of unfoldSame3: it adds r0[i], r1[i], r2[i] to
+// dst[i-1], dst[i], dst[i+1], dropping what falls outside dst.
+func foldSame3[T float](dst, r0, r1, r2 []T) {
+	w := len(dst)
+	r0, r1, r2 = r0[:w], r1[:w], r2[:w]
+	dst[0] += r1[0] + r0[1]
+	for i := 1; i < w-1; i++ {
+		dst[i] += r2[i-1] + r1[i] + r0[i+1]
+	}
+	dst[w-1] += r2[w-2] + r1[w-1]
 }
 
 // scatterAdd adds src[i] to dst[i·stride].

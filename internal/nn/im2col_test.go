@@ -40,18 +40,23 @@ func TestIm2colAdjoint(t *testing.T) {
 	}
 }
 
-// TestIm2colHalving checks the halving windows' own unfolding and folding
-// against the loops for any window, on a block of two samples.
-func TestIm2colHalving(t *testing.T) {
+// TestIm2colShapes checks the unfolding and folding of the windows with
+// loops of their own (halving, same3) against the loops for any window,
+// on a block of two samples.
+func TestIm2colShapes(t *testing.T) {
 	for _, g := range []window{
 		newWindow(3, 8, 8, 4, 4, 2, 1),
 		newWindow(2, 5, 6, 4, 4, 2, 1),
 		{c: 2, h: 6, w: 4, kh: 4, kw: 4, stride: 2, padY: 1, padX: 1, oh: 3, ow: 2,
 			tapMajor: true},
+		newWindow(3, 4, 4, 3, 3, 1, 1),
+		newWindow(2, 3, 2, 3, 3, 1, 1),
+		{c: 3, h: 8, w: 8, kh: 3, kw: 3, stride: 1, padY: 1, padX: 1, oh: 8, ow: 8,
+			tapMajor: true},
 	} {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
-			if !g.halving() {
-				t.Fatal("not a halving window")
+			if g.halving() == g.same3() {
+				t.Fatal("the window has no loops of its own")
 			}
 			rng := rand.New(rand.NewPCG(1, 1))
 			n, ld := g.cols(), 2*g.cols()
@@ -61,12 +66,12 @@ func TestIm2colHalving(t *testing.T) {
 			copy(want, c)
 			copy(got, c)
 			im2colAny(g, x, want, ld, n)
-			im2colHalving(g, x, got, ld, n)
+			im2colAt(g, x, got, ld, n)
 			checkClose(t, "im2col", got, want, 0)
 
 			wantDx, gotDx := make([]float64, len(x)), make([]float64, len(x))
 			col2imAny(g, c, ld, n, wantDx)
-			col2imHalving(g, c, ld, n, gotDx)
+			col2imAt(g, c, ld, n, gotDx)
 			checkClose(t, "col2im", gotDx, wantDx, 1e-15)
 		})
 	}

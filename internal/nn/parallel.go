@@ -125,7 +125,7 @@ func grow[T float](bufs [][]T, count, n int) [][]T {
 // all operations share a few workspaces (one per machine running at the
 // same time) and their buffers grow to the largest need and stay.
 type workspace struct {
-	cols, tmp, parts, filters, sums scratch
+	cols, tmp, parts, sums scratch
 }
 
 var workspaces struct {

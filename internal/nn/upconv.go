@@ -88,114 +88,103 @@ func (u upconv) tapLayout() filterLayout { return filterLayout{u.cout * u.cin, u
 
 // The filter rearrangements below run once per operation, on the whole
 // filter (a megabyte and more), so each splits its output channels over
-// the cores: run on one, they were a twentieth of a training step.
+// the cores, and each is a single pass: run on one core, as three passes
+// through per-phase buffers, they were a twentieth of a training step.
 
-// eachRow calls fn for every row of cin taps of the layout: phase p, the
-// first of the row's taps in fp[p] (the others 4 apart), and the row's
-// start in the laid-out filter.
-func (l filterLayout) eachRow(u upconv, fn func(p, from, to int)) {
-	split(u.cout, 1, func(lo, hi int) {
-		for p := range 4 {
-			for t := range 4 {
-				a, b := t/2, t%2
-				for co := lo; co < hi; co++ {
-					fn(p, co*u.cin*4+t, (2*p+a)*2*u.cout*u.cin+b*l.tapStep+co*l.rowLen)
-				}
-			}
+// offsets returns where tap t = 2a+b of phase p, matrix element (0, 0),
+// lies in the layout: offsets[4p+t].
+func (l filterLayout) offsets(u upconv) (off [16]int) {
+	for p := range 4 {
+		for t := range 4 {
+			off[4*p+t] = (2*p+t/2)*2*u.cout*u.cin + t%2*l.tapStep
 		}
-	})
-}
-
-// layFilters lays the phase filters fp (cout, cin, 2, 2) out as l says.
-func layFilters[T float](u upconv, l filterLayout, fp [][]T, laid []T) {
-	l.eachRow(u, func(p, from, to int) {
-		src, dst := fp[p][from:], laid[to:][:u.cin]
-		for ci := range dst {
-			dst[ci] = src[4*ci]
-		}
-	})
-}
-
-// unlayFilters is the inverse of layFilters.
-func unlayFilters[T float](u upconv, l filterLayout, laid []T, fp [][]T) {
-	l.eachRow(u, func(p, from, to int) {
-		src, dst := laid[to:][:u.cin], fp[p][from:]
-		for ci, v := range src {
-			dst[4*ci] = v
-		}
-	})
+	}
+	return off
 }
 
 // laidFilters returns the phase filters of the 3×3 filter f laid out as
 // l says, in the workspace ws.
 func laidFilters[T float](u upconv, ws *workspace, l filterLayout, f []T) []T {
-	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
-	phaseFilters(u, f, fp)
 	laid := buffers[T](&ws.sums, 1, 16*u.cout*u.cin)[0]
-	layFilters(u, l, fp, laid)
+	off := l.offsets(u)
+	split(u.cout, 1, func(lo, hi int) {
+		var g [16]T
+		for co := lo; co < hi; co++ {
+			for ci := range u.cin {
+				phaseTaps((*[9]T)(f[9*(co*u.cin+ci):]), &g)
+				at := co*l.rowLen + ci
+				for j, v := range g {
+					laid[off[j]+at] = v
+				}
+			}
+		}
+	})
 	return laid
 }
 
 // foldLaid writes into df the 3×3 filter gradient whose phase filter
 // gradients, laid out as l says, are the sum of parts.
-func foldLaid[T float](u upconv, ws *workspace, l filterLayout, parts [][]T, df []T) {
-	sum := buffers[T](&ws.sums, 1, 16*u.cout*u.cin)[0]
-	sumParts(parts, sum)
-	fp := buffers[T](&ws.filters, 4, 4*u.cout*u.cin)
-	unlayFilters(u, l, sum, fp)
-	foldFilters(u, fp, df)
-}
-
-// taps[parity][a] lists the rows (or columns) of the 3×3 filter that
-// fall on row (column) a of the 2×2 window of an output of that parity.
-var taps = [2][2][]int{{{0}, {1, 2}}, {{0, 1}, {2}}}
-
-// phaseFilters sums the 3×3 filter f into the four 2×2 filters fp.
-func phaseFilters[T float](u upconv, f []T, fp [][]T) {
+func foldLaid[T float](u upconv, l filterLayout, parts [][]T, df []T) {
+	off := l.offsets(u)
 	split(u.cout, 1, func(lo, hi int) {
-		for p := range 4 {
-			py, px := p/2, p%2
-			for k := lo * u.cin; k < hi*u.cin; k++ {
-				src := f[9*k : 9*k+9]
-				dst := fp[p][4*k : 4*k+4]
-				for a := range 2 {
-					for b := range 2 {
-						var s T
-						for _, ky := range taps[py][a] {
-							for _, kx := range taps[px][b] {
-								s += src[3*ky+kx]
-							}
-						}
-						dst[2*a+b] = s
+		var g [16]T
+		for co := lo; co < hi; co++ {
+			for ci := range u.cin {
+				at := co*l.rowLen + ci
+				for j := range g {
+					v := parts[0][off[j]+at]
+					for _, p := range parts[1:] {
+						v += p[off[j]+at]
 					}
+					g[j] = v
 				}
+				foldTaps(&g, (*[9]T)(df[9*(co*u.cin+ci):]))
 			}
 		}
 	})
 }
 
-// foldFilters is the adjoint of phaseFilters: it adds the four 2×2
-// filter gradients dfp back onto the 3×3 taps they came from, into df.
-func foldFilters[T float](u upconv, dfp [][]T, df []T) {
-	split(u.cout, 1, func(lo, hi int) {
-		clear(df[9*lo*u.cin : 9*hi*u.cin])
-		for p := range 4 {
-			py, px := p/2, p%2
-			for k := lo * u.cin; k < hi*u.cin; k++ {
-				src := dfp[p][4*k : 4*k+4]
-				dst := df[9*k : 9*k+9]
-				for a := range 2 {
-					for b := range 2 {
-						for _, ky := range taps[py][a] {
-							for _, kx := range taps[px][b] {
-								dst[3*ky+kx] += src[2*a+b]
-							}
-						}
-					}
-				}
-			}
+// phaseTaps sums the nine taps f of one 3×3 filter into the four 2×2
+// phase filters g, tap (a, b) of phase p = 2·py+px at g[4p+2a+b].
+//
+// Along one axis, an output of even parity meets tap 0 on its first
+// input and taps 1 and 2 on its second; one of odd parity meets taps 0
+// and 1 on its first and tap 2 on its second. The rows are summed that
+// way first, then the columns of each partial sum.
+func phaseTaps[T float](f *[9]T, g *[16]T) {
+	var r [2][2][3]T // r[parity][a][kx]
+	for kx := range 3 {
+		f0, f1, f2 := f[kx], f[3+kx], f[6+kx]
+		r[0][0][kx], r[0][1][kx] = f0, f1+f2
+		r[1][0][kx], r[1][1][kx] = f0+f1, f2
+	}
+	for py := range 2 {
+		for a := range 2 {
+			v := &r[py][a]
+			even, odd := 4*(2*py), 4*(2*py+1)
+			g[even+2*a], g[even+2*a+1] = v[0], v[1]+v[2]
+			g[odd+2*a], g[odd+2*a+1] = v[0]+v[1], v[2]
 		}
-	})
+	}
+}
+
+// foldTaps is the adjoint of phaseTaps: it adds the sixteen phase taps g
+// back onto the nine taps f they were summed from, overwriting f.
+func foldTaps[T float](g *[16]T, f *[9]T) {
+	var r [2][2][3]T
+	for py := range 2 {
+		for a := range 2 {
+			even, odd := 4*(2*py), 4*(2*py+1)
+			e0, e1 := g[even+2*a], g[even+2*a+1]
+			o0, o1 := g[odd+2*a], g[odd+2*a+1]
+			r[py][a] = [3]T{e0 + o0, e1 + o0, e1 + o1}
+		}
+	}
+	for kx := range 3 {
+		f[kx] = r[0][0][kx] + r[1][0][kx]
+		f[3+kx] = r[0][1][kx] + r[1][0][kx]
+		f[6+kx] = r[0][1][kx] + r[1][1][kx]
+	}
 }
 
 // scatterPhase writes the phase p outputs of one sample into their
@@ -476,5 +465,5 @@ func upconvFilterGradUnfolded[T float](u upconv, x, dy, df []T) {
 			}
 		}
 	})
-	foldLaid(u, ws, u.pairLayout(), parts, df)
+	foldLaid(u, u.pairLayout(), parts, df)
 }

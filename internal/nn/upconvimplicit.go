@@ -143,5 +143,5 @@ func upconvFilterGradImplicit[T float](u upconv, x, dy, df []T) {
 			}
 		}
 	})
-	foldLaid(u, ws, u.tapLayout(), parts, df)
+	foldLaid(u, u.tapLayout(), parts, df)
 }

@@ -68,7 +68,7 @@ func compareImplicit[T float](t *testing.T, u upconv, dt tensor.Dtype, tol float
 func spoilWorkspace[T float](rng *rand.Rand, n int) {
 	ws := acquire()
 	defer release(ws)
-	for _, s := range []*scratch{&ws.cols, &ws.tmp, &ws.parts, &ws.filters, &ws.sums} {
+	for _, s := range []*scratch{&ws.cols, &ws.tmp, &ws.parts, &ws.sums} {
 		for _, b := range buffers[T](s, runtime.GOMAXPROCS(0), n) {
 			copy(b, garbage[T](rng, n))
 		}
