@@ -73,6 +73,20 @@ func (g window) rowSpan(ky int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
+// rowSpans returns rowSpan(ky) for every kernel row.
+func (g window) rowSpans() [][2]int {
+	var buf [maxKernel][2]int
+	s := buf[:0]
+	if g.kh > maxKernel {
+		s = make([][2]int, 0, g.kh)
+	}
+	for ky := range g.kh {
+		lo, hi := g.rowSpan(ky)
+		s = append(s, [2]int{lo, hi})
+	}
+	return s
+}
+
 // im2col unfolds one sample x (c×h×w) into col (rows×cols), row
 // (ci·kh+ky)·kw+kx holding the inputs that kernel tap meets.
 func im2col[T float](g window, x, col []T) { im2colAt(g, x, col, g.cols(), 0) }
@@ -136,21 +150,53 @@ func (g window) halving() bool {
 // over it.
 func im2colHalving[T float](g window, x, col []T, ld, off int) {
 	n, ow := g.cols(), g.ow
+	// On small planes the bookkeeping of a kernel row costs as much as
+	// its copies, so what does not depend on the channel is done once.
+	rows := g.rowSpans()
+	next := ld * (g.row(0, 0, 1) - g.row(0, 0, 0)) // from one kernel column to the next
 	for ci := range g.c {
 		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		for ky := range g.kh {
-			ylo, yhi := g.rowSpan(ky)
-			var r [4][]T
-			for kx := range r {
-				r[kx] = col[g.row(ci, ky, kx)*ld+off:][:n]
-				clear(r[kx][:ylo*ow])
-				clear(r[kx][yhi*ow:])
+		for ky, span := range rows {
+			ylo, yhi := span[0], span[1]
+			at := g.row(ci, ky, 0)*ld + off
+			r := [4][]T{col[at:][:n], col[at+next:][:n], col[at+2*next:][:n],
+				col[at+3*next:][:n]}
+			if ylo > 0 || yhi < g.oh {
+				for kx := range r {
+					clear(r[kx][:ylo*ow])
+					clear(r[kx][yhi*ow:])
+				}
 			}
-			for oy := ylo; oy < yhi; oy++ {
-				src := plane[(oy*2-g.padY+ky)*g.w:][:g.w]
-				o := oy * ow
-				unfoldHalving(r[0][o:o+ow], r[1][o:o+ow], r[2][o:o+ow], r[3][o:o+ow], src)
+			if ylo < yhi {
+				unfoldHalvingRows(&r, plane[(ylo*2-g.padY+ky)*g.w:], ow, ylo, yhi)
 			}
+		}
+	}
+}
+
+// unfoldHalvingRows unfolds output rows [lo, hi), ow wide, of the four
+// kernel columns r from src, the input row of output row lo, on.
+func unfoldHalvingRows[T float](r *[4][]T, src []T, ow, lo, hi int) {
+	// The discriminator's last unfolded layers have rows 4 and 8 wide,
+	// where the loops' overhead would cost more than the copies.
+	switch ow {
+	case 4:
+		for oy := lo; oy < hi; oy++ {
+			o := 4 * oy
+			unfoldHalving4((*[4]T)(r[0][o:]), (*[4]T)(r[1][o:]), (*[4]T)(r[2][o:]),
+				(*[4]T)(r[3][o:]), (*[8]T)(src[16*(oy-lo):]))
+		}
+	case 8:
+		for oy := lo; oy < hi; oy++ {
+			o := 8 * oy
+			unfoldHalving8((*[8]T)(r[0][o:]), (*[8]T)(r[1][o:]), (*[8]T)(r[2][o:]),
+				(*[8]T)(r[3][o:]), (*[16]T)(src[32*(oy-lo):]))
+		}
+	default:
+		for oy := lo; oy < hi; oy++ {
+			o := oy * ow
+			unfoldHalving(r[0][o:o+ow], r[1][o:o+ow], r[2][o:o+ow], r[3][o:o+ow],
+				src[4*ow*(oy-lo):][:2*ow])
 		}
 	}
 }
@@ -169,6 +215,22 @@ func unfoldHalving[T float](r0, r1, r2, r3, src []T) {
 	for i := 1; i < ow; i++ {
 		r0[i], r3[i-1] = src[2*i-1], src[2*i]
 	}
+}
+
+// unfoldHalving4 is unfoldHalving for rows 4 wide.
+func unfoldHalving4[T float](r0, r1, r2, r3 *[4]T, s *[8]T) {
+	*r0 = [4]T{0, s[1], s[3], s[5]}
+	*r1 = [4]T{s[0], s[2], s[4], s[6]}
+	*r2 = [4]T{s[1], s[3], s[5], s[7]}
+	*r3 = [4]T{s[2], s[4], s[6], 0}
+}
+
+// unfoldHalving8 is unfoldHalving for rows 8 wide.
+func unfoldHalving8[T float](r0, r1, r2, r3 *[8]T, s *[16]T) {
+	*r0 = [8]T{0, s[1], s[3], s[5], s[7], s[9], s[11], s[13]}
+	*r1 = [8]T{s[0], s[2], s[4], s[6], s[8], s[10], s[12], s[14]}
+	*r2 = [8]T{s[1], s[3], s[5], s[7], s[9], s[11], s[13], s[15]}
+	*r3 = [8]T{s[2], s[4], s[6], s[8], s[10], s[12], s[14], 0}
 }
 
 // col2im folds col (rows×cols) back onto one sample dx (c×h×w), adding
@@ -240,7 +302,7 @@ func foldHalving[T float](dst, r0, r1, r2, r3 []T) {
 	ow := len(r1)
 	dst = dst[:2*ow]
 	r0, r2, r3 = r0[:ow], r2[:ow], r3[:ow]
-	dst[0] += r1[0] + r0[1]
+	dst[0] += r1[0]
 	dst[2*ow-1] += r2[ow-1]
 	for i := range ow - 1 {
 		dst[2*i+1] += r2[i] + r0[i+1]

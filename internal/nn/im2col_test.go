@@ -84,11 +84,12 @@ func BenchmarkIm2col(b *testing.B) {
 		g    window
 	}{
 		{"dconv2", newWindow(64, 32, 32, 4, 4, 2, 1)},
+		{"dconv3", newWindow(128, 16, 16, 4, 4, 2, 1)},
 		{"dconv4", newWindow(256, 8, 8, 4, 4, 2, 1)},
-		{"gconv3-phase", window{c: 128, h: 16, w: 16, kh: 2, kw: 2, stride: 1,
-			padY: 1, padX: 0, oh: 16, ow: 16}},
-		{"gconv1-phase", window{c: 512, h: 4, w: 4, kh: 2, kw: 2, stride: 1,
-			padY: 1, padX: 0, oh: 4, ow: 4}},
+		{"gconv2", window{c: 256, h: 8, w: 8, kh: 3, kw: 3, stride: 1,
+			padY: 1, padX: 1, oh: 8, ow: 8, tapMajor: true}},
+		{"gconv1", window{c: 512, h: 4, w: 4, kh: 3, kw: 3, stride: 1,
+			padY: 1, padX: 1, oh: 4, ow: 4, tapMajor: true}},
 	} {
 		x := make([]float32, c.g.c*c.g.h*c.g.w)
 		col := make([]float32, c.g.rows()*c.g.cols())
