@@ -48,11 +48,12 @@ bench-tools:
 	$(GO) test ./internal/overfit -run '^$$' -bench 'Search|SgemmOnly|MemoryFloor' \
 		-benchtime 3x
 
-# Trains the default DCGAN for a few steps with train and with PyTorch and
-# prints both speeds and peak memories (STEPS=20 make bench-train for more).
+# Trains the default DCGAN with train and with PyTorch, three rounds of 20
+# steps each, and prints both speeds, peak memories and the median ratio
+# (STEPS and ROUNDS change them).
 bench-train: build
 	EXTRA_PACKAGES=python3-torch bash .ci/setup
-	train/bench/bench.sh
+	STEPS=$${STEPS:-20} ROUNDS=$${ROUNDS:-3} train/bench/bench.sh
 
 # The training operations layer by layer, stock gorgonia against
 # internal/nn, at batch 64 (compare with benchstat -col /impl), and one
