@@ -193,15 +193,35 @@ func affine[T float](scale, bias T, mean, inv float64) (a, b T) {
 func channelMoments[T float](x []T, n, c, hw, ch int) (mean, variance float64) {
 	var sum, sq float64
 	for i := range n {
-		for _, v := range x[(i*c+ch)*hw:][:hw] {
-			f := float64(v)
-			sum += f
-			sq += f * f
-		}
+		s, q := moments(x[(i*c+ch)*hw:][:hw])
+		sum += s
+		sq += q
 	}
 	count := float64(n * hw)
 	mean = sum / count
 	return mean, max(0, sq/count-mean*mean)
+}
+
+// moments returns Σx and Σx² over x. Each sum is kept in four lanes
+// added at the end: one running sum would wait on the latency of every
+// addition before it.
+func moments[T float](x []T) (sum, sq float64) {
+	var s, q [4]float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := (*[4]T)(x[i:])
+		for l := range 4 {
+			f := float64(v[l])
+			s[l] += f
+			q[l] += f * f
+		}
+	}
+	for ; i < len(x); i++ {
+		f := float64(x[i])
+		s[0] += f
+		q[0] += f * f
+	}
+	return (s[0] + s[1]) + (s[2] + s[3]), (q[0] + q[1]) + (q[2] + q[3])
 }
 
 func growFloats(s []float64, n int) []float64 {
@@ -265,33 +285,60 @@ func bnGrad[T float](op *bnGradOp, x, scale, bias, dy, dx []T) {
 	parallel(c, func(_, ch int) {
 		mean, inv := f.mean[ch], f.invStd[ch]
 		a, b := affine(scale[ch], bias[ch], mean, inv)
-		var sx, s float64
+		// Σ dpre·x̂ = (Σ dpre·x − mean·Σ dpre)·inv.
+		var sxv, s float64
 		for i := range n {
 			off := (i*c + ch) * hw
 			xs, dst := x[off:off+hw], dx[off:off+hw]
 			gradient(f.act, dst, dy[off:off+hw], xs, a, b)
-			for j, v := range xs {
-				dp := float64(dst[j])
-				sx += dp * (float64(v) - mean) * inv
-				s += dp
-			}
+			v, d := dotSum(dst, xs)
+			sxv += v
+			s += d
 		}
+		sx := (sxv - mean*s) * inv
 		op.sums[ch], op.sums[c+ch] = sx, s
 
 		var meanDp, meanDpX float64
 		if f.used {
 			meanDpX, meanDp = sx/count, s/count
 		}
+		// dx = k·(dpre − meanDp − x̂·meanDpX) = k·dpre + q·(x − mean) + r.
 		k := float64(scale[ch]) * inv
+		q, r := -k*inv*meanDpX, -k*meanDp
 		for i := range n {
 			off := (i*c + ch) * hw
-			dst := dx[off : off+hw]
-			for j, v := range x[off : off+hw] {
-				xhat := (float64(v) - mean) * inv
-				dst[j] = T(k * (float64(dst[j]) - meanDp - xhat*meanDpX))
-			}
+			combine(dx[off:off+hw], x[off:off+hw], T(k), T(q), T(mean), T(r))
 		}
 	})
+}
+
+// dotSum returns Σ d·x and Σ d, in four lanes each as moments does.
+func dotSum[T float](d, x []T) (dot, sum float64) {
+	x = x[:len(d)]
+	var p, s [4]float64
+	i := 0
+	for ; i+4 <= len(d); i += 4 {
+		dv, xv := (*[4]T)(d[i:]), (*[4]T)(x[i:])
+		for l := range 4 {
+			f := float64(dv[l])
+			p[l] += f * float64(xv[l])
+			s[l] += f
+		}
+	}
+	for ; i < len(d); i++ {
+		f := float64(d[i])
+		p[0] += f * float64(x[i])
+		s[0] += f
+	}
+	return (p[0] + p[1]) + (p[2] + p[3]), (s[0] + s[1]) + (s[2] + s[3])
+}
+
+// combine sets d[i] = k·d[i] + q·(x[i] − m) + r.
+func combine[T float](d, x []T, k, q, m, r T) {
+	x = x[:len(d)]
+	for i, v := range x {
+		d[i] = k*d[i] + q*(v-m) + r
+	}
 }
 
 // bnParamGradOp returns the gradient of a batch norm's scale (row 0) or
