@@ -92,3 +92,37 @@ func gradient[T float](act Activation, dst, d, x []T, a, b T) {
 		dst[i] = d[i] * gain[negative(a*v+b)]
 	}
 }
+
+// gradientSums is gradient that also returns Σ dst·x and Σ dst, each
+// sum kept in four lanes added at the end: one running sum would wait on
+// the latency of every addition before it.
+func gradientSums[T float](act Activation, dst, d, x []T, a, b T) (dot, sum float64) {
+	dst, d = dst[:len(x)], d[:len(x)]
+	if act.tanh {
+		gradient(act, dst, d, x, a, b)
+		for i, v := range x {
+			dot += float64(dst[i]) * float64(v)
+			sum += float64(dst[i])
+		}
+		return dot, sum
+	}
+	gain := gains[T](act)
+	var p, s [4]float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		xv, dv, out := (*[4]T)(x[i:]), (*[4]T)(d[i:]), (*[4]T)(dst[i:])
+		for l := range 4 {
+			g := dv[l] * gain[negative(a*xv[l]+b)]
+			out[l] = g
+			p[l] += float64(g) * float64(xv[l])
+			s[l] += float64(g)
+		}
+	}
+	for ; i < len(x); i++ {
+		g := d[i] * gain[negative(a*x[i]+b)]
+		dst[i] = g
+		p[0] += float64(g) * float64(x[i])
+		s[0] += float64(g)
+	}
+	return (p[0] + p[1]) + (p[2] + p[3]), (s[0] + s[1]) + (s[2] + s[3])
+}

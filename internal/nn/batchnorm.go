@@ -290,8 +290,7 @@ func bnGrad[T float](op *bnGradOp, x, scale, bias, dy, dx []T) {
 		for i := range n {
 			off := (i*c + ch) * hw
 			xs, dst := x[off:off+hw], dx[off:off+hw]
-			gradient(f.act, dst, dy[off:off+hw], xs, a, b)
-			v, d := dotSum(dst, xs)
+			v, d := gradientSums(f.act, dst, dy[off:off+hw], xs, a, b)
 			sxv += v
 			s += d
 		}
@@ -310,27 +309,6 @@ func bnGrad[T float](op *bnGradOp, x, scale, bias, dy, dx []T) {
 			combine(dx[off:off+hw], x[off:off+hw], T(k), T(q), T(mean), T(r))
 		}
 	})
-}
-
-// dotSum returns Σ d·x and Σ d, in four lanes each as moments does.
-func dotSum[T float](d, x []T) (dot, sum float64) {
-	x = x[:len(d)]
-	var p, s [4]float64
-	i := 0
-	for ; i+4 <= len(d); i += 4 {
-		dv, xv := (*[4]T)(d[i:]), (*[4]T)(x[i:])
-		for l := range 4 {
-			f := float64(dv[l])
-			p[l] += f * float64(xv[l])
-			s[l] += f
-		}
-	}
-	for ; i < len(d); i++ {
-		f := float64(d[i])
-		p[0] += f * float64(x[i])
-		s[0] += f
-	}
-	return (p[0] + p[1]) + (p[2] + p[3]), (s[0] + s[1]) + (s[2] + s[3])
 }
 
 // combine sets d[i] = k·d[i] + q·(x[i] − m) + r.
