@@ -94,8 +94,7 @@ func gradient[T float](act Activation, dst, d, x []T, a, b T) {
 }
 
 // gradientSums is gradient that also returns Σ dst·x and Σ dst, each
-// sum kept in four lanes added at the end: one running sum would wait on
-// the latency of every addition before it.
+// kept in four running sums as moments does.
 func gradientSums[T float](act Activation, dst, d, x []T, a, b T) (dot, sum float64) {
 	dst, d = dst[:len(x)], d[:len(x)]
 	if act.tanh {
@@ -107,22 +106,24 @@ func gradientSums[T float](act Activation, dst, d, x []T, a, b T) (dot, sum floa
 		return dot, sum
 	}
 	gain := gains[T](act)
-	var p, s [4]float64
+	var p0, p1, p2, p3, s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		xv, dv, out := (*[4]T)(x[i:]), (*[4]T)(d[i:]), (*[4]T)(dst[i:])
-		for l := range 4 {
-			g := dv[l] * gain[negative(a*xv[l]+b)]
-			out[l] = g
-			p[l] += float64(g) * float64(xv[l])
-			s[l] += float64(g)
-		}
+		g0 := dv[0] * gain[negative(a*xv[0]+b)]
+		g1 := dv[1] * gain[negative(a*xv[1]+b)]
+		g2 := dv[2] * gain[negative(a*xv[2]+b)]
+		g3 := dv[3] * gain[negative(a*xv[3]+b)]
+		*out = [4]T{g0, g1, g2, g3}
+		p0, p1 = p0+float64(g0)*float64(xv[0]), p1+float64(g1)*float64(xv[1])
+		p2, p3 = p2+float64(g2)*float64(xv[2]), p3+float64(g3)*float64(xv[3])
+		s0, s1, s2, s3 = s0+float64(g0), s1+float64(g1), s2+float64(g2), s3+float64(g3)
 	}
 	for ; i < len(x); i++ {
 		g := d[i] * gain[negative(a*x[i]+b)]
 		dst[i] = g
-		p[0] += float64(g) * float64(x[i])
-		s[0] += float64(g)
+		p0 += float64(g) * float64(x[i])
+		s0 += float64(g)
 	}
-	return (p[0] + p[1]) + (p[2] + p[3]), (s[0] + s[1]) + (s[2] + s[3])
+	return (p0 + p1) + (p2 + p3), (s0 + s1) + (s2 + s3)
 }

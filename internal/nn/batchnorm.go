@@ -202,26 +202,24 @@ func channelMoments[T float](x []T, n, c, hw, ch int) (mean, variance float64) {
 	return mean, max(0, sq/count-mean*mean)
 }
 
-// moments returns Σx and Σx² over x. Each sum is kept in four lanes
-// added at the end: one running sum would wait on the latency of every
-// addition before it.
+// moments returns Σx and Σx² over x. Each sum is kept in four running
+// sums added at the end: one would wait on the latency of every addition
+// before it.
 func moments[T float](x []T) (sum, sq float64) {
-	var s, q [4]float64
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		v := (*[4]T)(x[i:])
-		for l := range 4 {
-			f := float64(v[l])
-			s[l] += f
-			q[l] += f * f
-		}
+		f0, f1, f2, f3 := float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])
+		s0, s1, s2, s3 = s0+f0, s1+f1, s2+f2, s3+f3
+		q0, q1, q2, q3 = q0+f0*f0, q1+f1*f1, q2+f2*f2, q3+f3*f3
 	}
 	for ; i < len(x); i++ {
 		f := float64(x[i])
-		s[0] += f
-		q[0] += f * f
+		s0 += f
+		q0 += f * f
 	}
-	return (s[0] + s[1]) + (s[2] + s[3]), (q[0] + q[1]) + (q[2] + q[3])
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
 func growFloats(s []float64, n int) []float64 {
