@@ -211,10 +211,10 @@ func unfoldHalving[T float](r0, r1, r2, r3, src []T) {
 	for i := range r1 {
 		r1[i], r2[i] = src[2*i], src[2*i+1]
 	}
+	// r0 is r2 a column later and r3 is r1 a column earlier: copies.
 	r0[0], r3[ow-1] = 0, 0
-	for i := 1; i < ow; i++ {
-		r0[i], r3[i-1] = src[2*i-1], src[2*i]
-	}
+	copy(r0[1:], r2[:ow-1])
+	copy(r3[:ow-1], r1[1:])
 }
 
 // unfoldHalving4 is unfoldHalving for rows 4 wide.
