@@ -278,21 +278,40 @@ func col2imAny[T float](g window, col []T, ld, off int, dx []T) {
 // folded onto each input row together.
 func col2imHalving[T float](g window, col []T, ld, off int, dx []T) {
 	n, ow := g.cols(), g.ow
+	rows := g.rowSpans()
+	next := ld * (g.row(0, 0, 1) - g.row(0, 0, 0))
 	for ci := range g.c {
 		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		for ky := range g.kh {
-			ylo, yhi := g.rowSpan(ky)
-			var r [4][]T
-			for kx := range r {
-				r[kx] = col[g.row(ci, ky, kx)*ld+off:][:n]
-			}
+		for ky, span := range rows {
+			ylo, yhi := span[0], span[1]
+			at := g.row(ci, ky, 0)*ld + off
+			r := [4][]T{col[at:][:n], col[at+next:][:n], col[at+2*next:][:n],
+				col[at+3*next:][:n]}
 			for oy := ylo; oy < yhi; oy++ {
 				dst := plane[(oy*2-g.padY+ky)*g.w:][:g.w]
 				o := oy * ow
+				if ow == 4 {
+					// The discriminator's last unfolded layer, in straight lines.
+					foldHalving4((*[8]T)(dst), (*[4]T)(r[0][o:]), (*[4]T)(r[1][o:]),
+						(*[4]T)(r[2][o:]), (*[4]T)(r[3][o:]))
+					continue
+				}
 				foldHalving(dst, r[0][o:o+ow], r[1][o:o+ow], r[2][o:o+ow], r[3][o:o+ow])
 			}
 		}
 	}
+}
+
+// foldHalving4 is foldHalving for rows 4 wide.
+func foldHalving4[T float](d *[8]T, r0, r1, r2, r3 *[4]T) {
+	d[0] += r1[0]
+	d[1] += r2[0] + r0[1]
+	d[2] += r1[1] + r3[0]
+	d[3] += r2[1] + r0[2]
+	d[4] += r1[2] + r3[1]
+	d[5] += r2[2] + r0[3]
+	d[6] += r1[3] + r3[2]
+	d[7] += r2[3]
 }
 
 // foldHalving is the adjoint of unfoldHalving: it adds r0[i], r1[i],
