@@ -72,6 +72,6 @@ for round in $(seq "$ROUNDS"); do
 		"$(peak "$WORK/train.time")" "$py_ips" "$(peak "$WORK/torch.time")" "$ratio"
 done
 
-median=$(printf "%s\n" "${ratios[@]}" | sort -n |
-	awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+median=$(printf "%s\n" "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 echo "ratio train/pytorch: $median (median of $ROUNDS)"
